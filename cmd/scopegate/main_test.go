@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the scopegate command built once for every test in this file.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "scopegate-cmd-test")
+	if err != nil {
+		panic(err)
+	}
+
+	binary = filepath.Join(dir, "scopegate")
+
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		panic("build scopegate: " + err.Error())
+	}
+
+	code := m.Run()
+
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run executes scopegate with args against the database db, feeding stdin.
+func run(t *testing.T, db, stdin string, args ...string) result {
+	t.Helper()
+
+	cmd := exec.Command(binary, append([]string{"--db", db}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = cleanEnv()
+
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+
+	err := cmd.Run()
+
+	code := 0
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run scopegate %v: %v", args, err)
+	}
+
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// cleanEnv drops SCOPEGATE_ variables of the caller's environment.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+
+	return env
+}
+
+func mustSucceed(t *testing.T, r result, args string) {
+	t.Helper()
+
+	if r.code != 0 {
+		t.Fatalf("scopegate %s exited %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+	}
+}
+
+func mustFail(t *testing.T, r result, args, wantMessage string) {
+	t.Helper()
+
+	if r.code != 1 {
+		t.Fatalf("scopegate %s exited %d, want 1\nstderr: %s", args, r.code, r.stderr)
+	}
+
+	if !strings.Contains(r.stderr, wantMessage) {
+		t.Errorf("scopegate %s stderr = %q, want it to contain %q", args, r.stderr, wantMessage)
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "users.db")
+
+	r := run(t, db, "s3cret-password\n", "user", "add", "bob", "--full-name", "Bob B", "--email", "bob@example.test",
+		"--scopes", "me items", "--password-stdin")
+	mustSucceed(t, r, "user add bob")
+
+	if !strings.Contains(r.stdout, `Added user bob with scopes "me items".`) {
+		t.Errorf("user add stdout = %q", r.stdout)
+	}
+
+	r = run(t, db, "other\n", "user", "add", "bob", "--password-stdin")
+	mustFail(t, r, "user add bob (again)", `user "bob" already exists`)
+
+	r = run(t, db, "pw\n", "user", "add", "carol", "--scopes", "admin", "--password-stdin")
+	mustFail(t, r, "user add carol --scopes admin", `scope "admin" is not declared`)
+
+	r = run(t, db, "", "user", "add", "dave")
+	mustFail(t, r, "user add dave (no terminal)", "standard input is not a terminal")
+
+	r = run(t, db, "\n", "user", "add", "erin", "--password-stdin")
+	mustFail(t, r, "user add erin (empty password)", "the password is empty")
+
+	mustSucceed(t, run(t, db, "", "scope", "add", "admin", "Administer everything."), "scope add admin")
+
+	r = run(t, db, "", "scope", "add", "admin", "Again.")
+	mustFail(t, r, "scope add admin (again)", `scope "admin" is declared already`)
+
+	r = run(t, db, "", "scope", "add", "bad scope", "Bad.")
+	mustFail(t, r, "scope add 'bad scope'", "invalid scope")
+
+	r = run(t, db, "", "scope", "list")
+	mustSucceed(t, r, "scope list")
+
+	for _, want := range []string{"me", "Read information about the current user.", "items", "Read items.",
+		"admin", "Administer everything."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("scope list stdout = %q, want it to contain %q", r.stdout, want)
+		}
+	}
+
+	r = run(t, db, "", "user", "grant", "bob", "admin")
+	mustSucceed(t, r, "user grant bob admin")
+
+	if !strings.Contains(r.stdout, `"me items admin"`) {
+		t.Errorf("user grant stdout = %q, want the scopes me items admin", r.stdout)
+	}
+
+	r = run(t, db, "", "user", "revoke", "bob", "items")
+	mustSucceed(t, r, "user revoke bob items")
+
+	if !strings.Contains(r.stdout, `"me admin"`) {
+		t.Errorf("user revoke stdout = %q, want the scopes me admin", r.stdout)
+	}
+
+	r = run(t, db, "", "user", "grant", "nobody", "me")
+	mustFail(t, r, "user grant nobody me", `user "nobody" not found`)
+
+	mustSucceed(t, run(t, db, "", "user", "disable", "bob"), "user disable bob")
+
+	r = run(t, db, "", "user", "list")
+	mustSucceed(t, r, "user list")
+
+	if !strings.Contains(r.stdout, "bob") || !strings.Contains(r.stdout, "true") {
+		t.Errorf("user list stdout = %q, want bob disabled", r.stdout)
+	}
+
+	mustSucceed(t, run(t, db, "", "user", "enable", "bob"), "user enable bob")
+	mustSucceed(t, run(t, db, "new-password\n", "user", "passwd", "bob", "--password-stdin"), "user passwd bob")
+
+	r = run(t, db, "x\n", "user", "passwd", "nobody", "--password-stdin")
+	mustFail(t, r, "user passwd nobody", `user "nobody" not found`)
+}
+
+func TestRoutesCommand(t *testing.T) {
+	r := run(t, filepath.Join(t.TempDir(), "unused.db"), "", "routes")
+	mustSucceed(t, r, "routes")
+
+	lines := map[string]string{
+		"/users/me/ ":       "me",
+		"/users/me/items/ ": "me items",
+		"/status/ ":         "(token)",
+		"/token ":           "(public)",
+	}
+
+	for path, scopes := range lines {
+		found := false
+
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(line, path) && strings.Contains(line, scopes) {
+				found = true
+			}
+		}
+
+		if !found {
+			t.Errorf("routes output has no line with %q and %q:\n%s", path, scopes, r.stdout)
+		}
+	}
+}
+
+func TestEnvironmentVariables(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "env.db")
+
+	cmd := exec.Command(binary, "user", "add", "frank", "--password-stdin")
+	cmd.Env = append(cleanEnv(), "SCOPEGATE_DB="+db)
+	cmd.Stdin = strings.NewReader("pw\n")
+
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("user add with SCOPEGATE_DB: %v\n%s", err, out)
+	}
+
+	r := run(t, db, "", "user", "list")
+	if !strings.Contains(r.stdout, "frank") {
+		t.Errorf("user list of the SCOPEGATE_DB database = %q, want frank", r.stdout)
+	}
+
+	help := run(t, db, "", "serve", "--help")
+	for _, want := range []string{"SCOPEGATE_ADDR", "SCOPEGATE_DB", "SCOPEGATE_DEMO", "SCOPEGATE_ACCESS_TOKEN_TTL",
+		"SCOPEGATE_LEGACY_HS256_KEY", "SCOPEGATE_ISSUER"} {
+		if !strings.Contains(help.stdout, want) {
+			t.Errorf("serve --help does not name %s", want)
+		}
+	}
+}
+
+func TestServeRejectsPublishedKeyOutsideDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "key.db")
+
+	r := run(t, db, "", "serve", "--addr", "127.0.0.1:0",
+		"--legacy-hs256-key", "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7")
+	mustFail(t, r, "serve with the published key", "the legacy HS256 key is the example key")
+}
+
+// TestServeDemo starts the real binary, logs in and stops it with SIGTERM.
+func TestServeDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+
+	cmd := exec.Command(binary, "--db", db, "serve", "--demo", "--addr", "127.0.0.1:0")
+	cmd.Env = cleanEnv()
+
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	logs := bufio.NewScanner(stderr)
+	addr := waitForStart(t, logs)
+
+	form := strings.NewReader("username=johndoe&password=secret&scope=me")
+
+	resp, err := http.Post("http://"+addr+"/token", "application/x-www-form-urlencoded", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /token status = %d, body %s", resp.StatusCode, body)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+
+	rest := readAll(logs)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("scopegate serve exited with %v after SIGTERM\nlogs: %s", err, rest)
+	}
+
+	for _, want := range []string{`"msg":"scopegate stopping"`, `"msg":"scopegate stopped"`} {
+		if !strings.Contains(rest, want) {
+			t.Errorf("logs after SIGTERM lack %s:\n%s", want, rest)
+		}
+	}
+
+	if strings.Contains(rest, "secret") {
+		t.Errorf("logs contain the password:\n%s", rest)
+	}
+}
+
+// waitForStart reads JSON log lines until the start message and returns
+// the address it names.
+func waitForStart(t *testing.T, logs *bufio.Scanner) string {
+	t.Helper()
+
+	deadline := time.AfterFunc(30*time.Second, func() { t.Error("scopegate did not log its start in 30s") })
+	defer deadline.Stop()
+
+	var seen []string
+
+	for logs.Scan() {
+		line := logs.Text()
+		seen = append(seen, line)
+
+		var entry struct {
+			Msg        string `json:"msg"`
+			Addr       string `json:"addr"`
+			Database   string `json:"database"`
+			SigningKey string `json:"signing_key"`
+		}
+
+		if json.Unmarshal([]byte(line), &entry) != nil || entry.Msg != "scopegate started" {
+			continue
+		}
+
+		if !strings.HasPrefix(entry.Database, "sqlite:") {
+			t.Errorf("start log database = %q, want the SQLite path", entry.Database)
+		}
+
+		if entry.SigningKey == "" {
+			t.Error("start log does not say where the signing key came from")
+		}
+
+		return entry.Addr
+	}
+
+	t.Fatalf("scopegate exited before it started; logs:\n%s", strings.Join(seen, "\n"))
+
+	return ""
+}
+
+func readAll(logs *bufio.Scanner) string {
+	var b strings.Builder
+	for logs.Scan() {
+		b.WriteString(logs.Text())
+		b.WriteByte('\n')
+	}
+
+	return b.String()
+}

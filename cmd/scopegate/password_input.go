@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// maxPasswordBytes bounds what --password-stdin reads.
+const maxPasswordBytes = 4096
+
+// readPassword reads a new password from standard input when fromStdin is
+// set, and otherwise prompts for it twice on the terminal without echo.
+// Passwords never come from a flag value, where other users of the machine
+// could read them in the process list.
+func readPassword(cmd *cobra.Command, fromStdin bool) (string, error) {
+	if fromStdin {
+		return readPasswordFrom(cmd.InOrStdin())
+	}
+
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return "", errors.New("standard input is not a terminal; pipe the password in and pass --password-stdin")
+	}
+
+	first, err := prompt(cmd, fd, "Password: ")
+	if err != nil {
+		return "", err
+	}
+
+	second, err := prompt(cmd, fd, "Repeat the password: ")
+	if err != nil {
+		return "", err
+	}
+
+	if first != second {
+		return "", errors.New("the two passwords differ; run the command again")
+	}
+
+	return checkPassword(first)
+}
+
+func prompt(cmd *cobra.Command, fd int, text string) (string, error) {
+	fmt.Fprint(cmd.ErrOrStderr(), text)
+
+	line, err := term.ReadPassword(fd)
+	fmt.Fprintln(cmd.ErrOrStderr())
+
+	if err != nil {
+		return "", fmt.Errorf("read the password from the terminal: %w", err)
+	}
+
+	return string(line), nil
+}
+
+func readPasswordFrom(r io.Reader) (string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxPasswordBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+
+	if len(data) > maxPasswordBytes {
+		return "", fmt.Errorf("the password on standard input is longer than %d bytes", maxPasswordBytes)
+	}
+
+	data = bytes.TrimSuffix(data, []byte("\n"))
+	data = bytes.TrimSuffix(data, []byte("\r"))
+
+	return checkPassword(string(data))
+}
+
+func checkPassword(plain string) (string, error) {
+	if plain == "" {
+		return "", errors.New("the password is empty")
+	}
+
+	return plain, nil
+}

@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/scopegate/scopegate/store"
+)
+
+// CreateItem stores an item. An item ID that the owner already uses is an
+// error wrapping [store.ErrConflict], and an owner that is not a user is an
+// error wrapping [store.ErrNotFound].
+func (s *Store) CreateItem(ctx context.Context, item store.Item) error {
+	if item.ID == "" {
+		return fmt.Errorf("sqlite: create item for %q: empty item ID", item.Owner)
+	}
+
+	_, err := s.write.ExecContext(ctx, "INSERT INTO items (owner, item_id) VALUES (?, ?)", item.Owner, item.ID)
+
+	switch {
+	case err == nil:
+		return nil
+	case isConflict(err):
+		return fmt.Errorf("sqlite: create item %q for %q: %w", item.ID, item.Owner, store.ErrConflict)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("sqlite: create item %q: owner %q: %w", item.ID, item.Owner, store.ErrNotFound)
+	default:
+		return wrap(fmt.Sprintf("create item %q for %q", item.ID, item.Owner), err)
+	}
+}
+
+// Items returns the owner's items ordered by ID. An owner that is not a
+// user is an error wrapping [store.ErrNotFound].
+func (s *Store) Items(ctx context.Context, owner string) ([]store.Item, error) {
+	// The LEFT JOIN returns one row with a NULL item_id for a user without
+	// items, and no row for a missing user.
+	rows, err := s.read.QueryContext(ctx, `SELECT i.item_id
+		FROM users u LEFT JOIN items i ON i.owner = u.username
+		WHERE u.username = ? ORDER BY i.item_id`, owner)
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("list items of %q", owner), err)
+	}
+
+	items, found, err := scanItems(rows, owner)
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("list items of %q", owner), err)
+	}
+
+	if !found {
+		return nil, fmt.Errorf("sqlite: list items of %q: %w", owner, store.ErrNotFound)
+	}
+
+	return items, nil
+}
+
+// scanItems reads item IDs, closes rows and reports whether there was a
+// row at all.
+func scanItems(rows *sql.Rows, owner string) (items []store.Item, found bool, err error) {
+	defer rows.Close()
+
+	for rows.Next() {
+		found = true
+
+		var id sql.NullString
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, err
+		}
+
+		if id.Valid {
+			items = append(items, store.Item{ID: id.String, Owner: owner})
+		}
+	}
+
+	return items, found, rows.Err()
+}
