@@ -15,8 +15,10 @@ import (
 // at most once per refresh interval, so a scope added with
 // `scopegate scope add` is offered without a restart.
 type catalogSource struct {
-	own     *scope.Catalog
-	scopes  interface{ Scopes(ctx context.Context) ([]store.Scope, error) }
+	own    *scope.Catalog
+	scopes interface {
+		Scopes(ctx context.Context) ([]store.Scope, error)
+	}
 	refresh time.Duration
 	now     func() time.Time
 
@@ -56,7 +58,9 @@ func (c *catalogSource) Catalog(ctx context.Context) (*scope.Catalog, error) {
 func mergeCatalog(
 	ctx context.Context,
 	own *scope.Catalog,
-	scopes interface{ Scopes(ctx context.Context) ([]store.Scope, error) },
+	scopes interface {
+		Scopes(ctx context.Context) ([]store.Scope, error)
+	},
 ) (*scope.Catalog, error) {
 	stored, err := scopes.Scopes(ctx)
 	if err != nil {

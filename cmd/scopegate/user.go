@@ -214,7 +214,7 @@ func pastTense(verb string) string {
 func newUserScopesCommand(global *globalOptions, verb string) *cobra.Command {
 	short := "Allow a user to be granted scopes"
 	if verb == "revoke" {
-		short = "Stop a user from being granted scopes; tokens already issued keep them until they expire"
+		short = "Stop a user from being granted scopes; its tokens that carry them are rejected from then on"
 	}
 
 	return &cobra.Command{
