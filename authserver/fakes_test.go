@@ -21,9 +21,10 @@ import (
 // testNow is the fixed clock of every test server.
 var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// testLifetime is the lifetime of the fake issuer's tokens. The extra 300
-// milliseconds check that expires_in is rounded to whole seconds.
-const testLifetime = 1800*time.Second + 300*time.Millisecond
+// testLifetime is the lifetime of the fake issuer's tokens. It falls short
+// of 1800 s by a fraction, as a real token's does because its exp is a whole
+// second, and checks that expires_in is rounded up to 1800.
+const testLifetime = 1799*time.Second + 700*time.Millisecond
 
 // fakeUsers is an in-memory user store.
 type fakeUsers struct {

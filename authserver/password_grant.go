@@ -152,11 +152,13 @@ func (s *Server) issue(subject, clientID string, granted scope.Set) (*TokenRespo
 	}, nil
 }
 
-// expiresIn returns the whole seconds from now until expiresAt. It fails
+// expiresIn returns the seconds from now until expiresAt, rounded up.
+// Token dates are whole seconds, so a token issued with a 1800 s lifetime
+// expires 1799.x s after now, and rounding up reports 1800. It fails
 // when the issuer returned a time that has passed or a lifetime beyond
 // what int32 holds, because some clients store expires_in as an int32.
 func (s *Server) expiresIn(expiresAt time.Time) (int64, error) {
-	seconds := math.Round(expiresAt.Sub(s.now()).Seconds())
+	seconds := math.Ceil(expiresAt.Sub(s.now()).Seconds())
 	if seconds < 1 || seconds > math.MaxInt32 {
 		return 0, fmt.Errorf("authserver: issued token expires at %s, %v seconds from now",
 			expiresAt.Format(time.RFC3339), seconds)

@@ -82,8 +82,9 @@ func TestExpiresInIsJSONInteger(t *testing.T) {
 		lifetime time.Duration
 		want     string
 	}{
-		{name: "rounded down", lifetime: 1800*time.Second + 400*time.Millisecond, want: "1800"},
-		{name: "rounded up", lifetime: 1799*time.Second + 600*time.Millisecond, want: "1800"},
+		{name: "exact", lifetime: 1800 * time.Second, want: "1800"},
+		{name: "small fraction short", lifetime: 1799*time.Second + 900*time.Millisecond, want: "1800"},
+		{name: "large fraction short", lifetime: 1799*time.Second + 100*time.Millisecond, want: "1800"},
 		{name: "one hour", lifetime: time.Hour, want: "3600"},
 	}
 
