@@ -129,6 +129,12 @@ type Store interface {
 	// CreatedAt becomes the current time. generate must not call the store.
 	EnsureSigningKey(ctx context.Context, generate func() (SigningKey, error)) (SigningKey, error)
 
+	// AddSigningKey stores a new signing key, such as the next key of a
+	// rotation. A key without ID, algorithm or key material is an error, a
+	// zero CreatedAt becomes the current time, and a key ID already stored
+	// is an error wrapping ErrConflict.
+	AddSigningKey(ctx context.Context, key SigningKey) error
+
 	// Ping reports whether the database can be reached. Its error wraps
 	// ErrUnavailable.
 	Ping(ctx context.Context) error

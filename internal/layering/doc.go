@@ -1,4 +1,4 @@
-// Package layering holds a test that keeps the module's packages importing
-// only in the directions the architecture allows: library packages know
-// nothing of the server, and the server knows nothing of the command line.
+// Package layering contains a test that fails when a package of the module
+// imports against the architecture. Library packages import nothing of the
+// server, and the server imports nothing of the command line.
 package layering

@@ -228,3 +228,105 @@ func assertKeyIDs(t *testing.T, st store.Store, want ...string) {
 		t.Errorf("SigningKeys() IDs = %q, want %q", got, want)
 	}
 }
+
+func (s suite) testAddSigningKey(t *testing.T) {
+	t.Run("NewestFirst", func(t *testing.T) {
+		st := s.newStore(t)
+		older := testKey("key-old", 1)
+		newer := testKey("key-new", 2)
+		newer.CreatedAt = past.Add(time.Hour)
+		addKey(t, st, newer)
+		addKey(t, st, older)
+
+		assertKeyIDs(t, st, "key-new", "key-old")
+	})
+
+	t.Run("SameCreatedAt", func(t *testing.T) {
+		st := s.newStore(t)
+		addKey(t, st, testKey("key-first", 1))
+		addKey(t, st, testKey("key-second", 2))
+
+		// Keys created at the same moment come newest first by insertion.
+		assertKeyIDs(t, st, "key-second", "key-first")
+	})
+
+	t.Run("EnsureReturnsNewest", func(t *testing.T) {
+		st := s.newStore(t)
+		var generator keyGenerator
+		ensureKey(t, st, generator.generate)
+		newer := testKey("key-rotated", 9)
+		newer.CreatedAt = past.Add(time.Hour)
+		addKey(t, st, newer)
+
+		got := ensureKey(t, st, generator.generate)
+
+		assertSameKey(t, got, newer)
+		if calls := generator.calls.Load(); calls != 1 {
+			t.Errorf("generate called %d times, want 1", calls)
+		}
+	})
+
+	t.Run("Duplicate", func(t *testing.T) {
+		st := s.newStore(t)
+		addKey(t, st, testKey("key-1", 1))
+
+		err := st.AddSigningKey(t.Context(), testKey("key-1", 2))
+
+		assertErrorIs(t, "AddSigningKey(duplicate)", err, store.ErrConflict)
+		assertKeyIDs(t, st, "key-1")
+	})
+
+	t.Run("DefaultCreatedAt", func(t *testing.T) {
+		st := s.newStore(t)
+		key := testKey("key-1", 1)
+		key.CreatedAt = time.Time{}
+		before := time.Now()
+		addKey(t, st, key)
+		after := time.Now()
+
+		keys, err := st.SigningKeys(t.Context())
+
+		if err != nil {
+			t.Fatalf("SigningKeys() = %v, want nil", err)
+		}
+		if len(keys) != 1 {
+			t.Fatalf("SigningKeys() returned %d keys, want 1", len(keys))
+		}
+		assertRecent(t, "CreatedAt", keys[0].CreatedAt, before, after)
+		assertUTC(t, "CreatedAt", keys[0].CreatedAt)
+	})
+
+	t.Run("InvalidKey", s.testAddInvalidKey)
+}
+
+func (s suite) testAddInvalidKey(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(key *store.SigningKey)
+	}{
+		{name: "empty ID", change: func(key *store.SigningKey) { key.ID = "" }},
+		{name: "empty algorithm", change: func(key *store.SigningKey) { key.Algorithm = "" }},
+		{name: "no key material", change: func(key *store.SigningKey) { key.Secret = nil }},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := s.newStore(t)
+			key := testKey("key-1", 1)
+			tt.change(&key)
+
+			if err := st.AddSigningKey(t.Context(), key); err == nil {
+				t.Errorf("AddSigningKey(%s) = nil, want an error", tt.name)
+			}
+			assertKeyIDs(t, st)
+		})
+	}
+}
+
+func addKey(t *testing.T, st store.Store, key store.SigningKey) {
+	t.Helper()
+
+	if err := st.AddSigningKey(t.Context(), key); err != nil {
+		t.Fatalf("AddSigningKey(%q) = %v, want nil", key.ID, err)
+	}
+}

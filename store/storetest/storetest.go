@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Scopes", s.testScopes)
 	t.Run("SigningKeys", s.testSigningKeys)
 	t.Run("EnsureSigningKey", s.testEnsureSigningKey)
+	t.Run("AddSigningKey", s.testAddSigningKey)
 	t.Run("ConcurrentWriters", s.testConcurrentWriters)
 	t.Run("Ping", s.testPing)
 }
