@@ -70,7 +70,7 @@ var outcomes = [failureCount]outcome{
 	failAccountInvalid: {
 		status:      http.StatusUnauthorized,
 		code:        "invalid_token",
-		description: "The account of the access token no longer exists or is disabled",
+		description: "The access token is no longer valid for its account",
 	},
 	failInsufficientScope: {
 		status: http.StatusForbidden,

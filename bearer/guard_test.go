@@ -186,7 +186,7 @@ const (
 	detailMalformed   = "The bearer token contains a space or a character that RFC 6750 does not allow"
 	detailMultiple    = "The request has more than one Authorization header"
 	detailInvalid     = "The access token is invalid or expired"
-	detailAccount     = "The account of the access token no longer exists or is disabled"
+	detailAccount     = "The access token is no longer valid for its account"
 	detailUnavailable = "The access token could not be checked at this time. Retry later."
 )
 

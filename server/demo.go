@@ -32,26 +32,36 @@ var demoUsers = []store.User{
 
 var demoItems = []store.Item{{ID: "Foo", Owner: "johndoe"}}
 
-// SeedDemo adds the tutorial's users and items to st. Records that exist
-// already are left as they are, so seeding twice changes nothing and a
-// password changed since is kept.
+// SeedDemo adds the tutorial's users and items to st and returns how many
+// records it created. Records that exist already are left as they are, so
+// seeding twice changes nothing and a password changed since is kept.
 func SeedDemo(ctx context.Context, st interface {
 	CreateUser(ctx context.Context, user store.User) error
 	CreateItem(ctx context.Context, item store.Item) error
-}) error {
+}) (int, error) {
+	created := 0
+
 	for _, user := range demoUsers {
 		err := st.CreateUser(ctx, user)
 		if err != nil && !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("server: seed demo user %q: %w", user.Username, err)
+			return created, fmt.Errorf("server: seed demo user %q: %w", user.Username, err)
+		}
+
+		if err == nil {
+			created++
 		}
 	}
 
 	for _, item := range demoItems {
 		err := st.CreateItem(ctx, item)
 		if err != nil && !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("server: seed demo item %q: %w", item.ID, err)
+			return created, fmt.Errorf("server: seed demo item %q: %w", item.ID, err)
+		}
+
+		if err == nil {
+			created++
 		}
 	}
 
-	return nil
+	return created, nil
 }

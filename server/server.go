@@ -128,6 +128,10 @@ func withDefaults(cfg Config) (Config, error) {
 		cfg.Passwords = &password.Hasher{}
 	}
 
+	if len(cfg.LegacyHS256Key) == 0 {
+		cfg.LegacyHS256Key = nil
+	}
+
 	if token.IsPublishedExampleKey(cfg.LegacyHS256Key) && !cfg.Demo {
 		return cfg, errors.New("server: the legacy HS256 key is the example key that FastAPI's tutorial " +
 			"publishes, so anyone can forge tokens with it; set your deployment's own key, or pass --demo")

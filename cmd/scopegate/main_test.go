@@ -111,10 +111,25 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("user add stdout = %q", r.stdout)
 	}
 
-	r = run(t, db, "other\n", "user", "add", "bob", "--password-stdin")
+	r = run(t, db, "other-password\n", "user", "add", "bob", "--password-stdin")
 	mustFail(t, r, "user add bob (again)", `user "bob" already exists`)
 
-	r = run(t, db, "pw\n", "user", "add", "carol", "--scopes", "admin", "--password-stdin")
+	r = run(t, db, "short\n", "user", "add", "shorty", "--password-stdin")
+	mustFail(t, r, "user add shorty (short password)", "the password has 5 characters; use at least 8")
+
+	for _, name := range []string{"e v e", "tab\tuser", "new\nline", strings.Repeat("x", 129)} {
+		r = run(t, db, "long-enough\n", "user", "add", name, "--password-stdin")
+		mustFail(t, r, "user add with a bad username", "invalid username")
+	}
+
+	r = run(t, db, "long-enough\n", "user", "add", "noscopes", "--password-stdin")
+	mustSucceed(t, r, "user add noscopes")
+
+	if !strings.Contains(r.stdout, "Added user noscopes with no scopes.") {
+		t.Errorf("user add without scopes stdout = %q", r.stdout)
+	}
+
+	r = run(t, db, "password-c\n", "user", "add", "carol", "--scopes", "admin", "--password-stdin")
 	mustFail(t, r, "user add carol --scopes admin", `scope "admin" is not declared`)
 
 	r = run(t, db, "", "user", "add", "dave")
@@ -170,7 +185,14 @@ func TestUserCommands(t *testing.T) {
 	mustSucceed(t, run(t, db, "", "user", "enable", "bob"), "user enable bob")
 	mustSucceed(t, run(t, db, "new-password\n", "user", "passwd", "bob", "--password-stdin"), "user passwd bob")
 
-	r = run(t, db, "x\n", "user", "passwd", "nobody", "--password-stdin")
+	r = run(t, db, "", "user", "add", "--help")
+	for _, name := range []string{"SCOPEGATE_DISABLED", "SCOPEGATE_SCOPES", "SCOPEGATE_PASSWORD_STDIN"} {
+		if strings.Contains(r.stdout, name) {
+			t.Errorf("user add --help names %s, but its own flags read no environment variable", name)
+		}
+	}
+
+	r = run(t, db, "password-x\n", "user", "passwd", "nobody", "--password-stdin")
 	mustFail(t, r, "user passwd nobody", `user "nobody" not found`)
 }
 
@@ -205,7 +227,8 @@ func TestEnvironmentVariables(t *testing.T) {
 
 	cmd := exec.Command(binary, "user", "add", "frank", "--password-stdin")
 	cmd.Env = append(cleanEnv(), "SCOPEGATE_DB="+db)
-	cmd.Stdin = strings.NewReader("pw\n")
+	cmd.Env = append(cmd.Env, "SCOPEGATE_DISABLED=true", "SCOPEGATE_SCOPES=me")
+	cmd.Stdin = strings.NewReader("frank-password\n")
 
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("user add with SCOPEGATE_DB: %v\n%s", err, out)
@@ -214,6 +237,25 @@ func TestEnvironmentVariables(t *testing.T) {
 	r := run(t, db, "", "user", "list")
 	if !strings.Contains(r.stdout, "frank") {
 		t.Errorf("user list of the SCOPEGATE_DB database = %q, want frank", r.stdout)
+	}
+
+	// The flags of single admin commands do not read the environment.
+	if strings.Contains(r.stdout, "true") || strings.Contains(r.stdout, " me") {
+		t.Errorf("user list = %q, want frank enabled and without scopes despite SCOPEGATE_DISABLED and "+
+			"SCOPEGATE_SCOPES", r.stdout)
+	}
+
+	bad := exec.Command(binary, "serve", "--demo")
+	bad.Env = append(cleanEnv(), "SCOPEGATE_DB="+db, "SCOPEGATE_ACCESS_TOKEN_TTL=5")
+
+	out, err := bad.CombinedOutput()
+	if err == nil {
+		t.Fatal("serve with SCOPEGATE_ACCESS_TOKEN_TTL=5 succeeded, want an error")
+	}
+
+	want := `invalid value "5" in SCOPEGATE_ACCESS_TOKEN_TTL for --access-token-ttl: use a duration with a unit`
+	if !strings.Contains(string(out), want) {
+		t.Errorf("serve output = %q, want it to contain %q", out, want)
 	}
 
 	help := run(t, db, "", "serve", "--help")
@@ -236,8 +278,26 @@ func TestServeRejectsPublishedKeyOutsideDemo(t *testing.T) {
 // TestServeDemo starts the real binary, logs in and stops it with SIGTERM.
 func TestServeDemo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
+	serveAndLogin(t, db, "johndoe", "secret", "--demo")
+}
 
-	cmd := exec.Command(binary, "--db", db, "serve", "--demo", "--addr", "127.0.0.1:0")
+// A deployment without --demo and without a FastAPI key must start too.
+func TestServeWithoutDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prod.db")
+
+	r := run(t, db, "carol-password\n", "user", "add", "carol", "--scopes", "me", "--password-stdin")
+	mustSucceed(t, r, "user add carol")
+
+	serveAndLogin(t, db, "carol", "carol-password")
+}
+
+// serveAndLogin starts scopegate serve on db with extra flags, logs in as
+// username with the password grant, and stops the server with SIGTERM.
+func serveAndLogin(t *testing.T, db, username, pass string, extra ...string) {
+	t.Helper()
+
+	args := append([]string{"--db", db, "serve", "--addr", "127.0.0.1:0"}, extra...)
+	cmd := exec.Command(binary, args...)
 	cmd.Env = cleanEnv()
 
 	stderr, err := cmd.StderrPipe()
@@ -254,7 +314,7 @@ func TestServeDemo(t *testing.T) {
 	logs := bufio.NewScanner(stderr)
 	addr := waitForStart(t, logs)
 
-	form := strings.NewReader("username=johndoe&password=secret&scope=me")
+	form := strings.NewReader("username=" + username + "&password=" + pass + "&scope=me")
 
 	resp, err := http.Post("http://"+addr+"/token", "application/x-www-form-urlencoded", form)
 	if err != nil {
@@ -283,7 +343,7 @@ func TestServeDemo(t *testing.T) {
 		}
 	}
 
-	if strings.Contains(rest, "secret") {
+	if strings.Contains(rest, pass) {
 		t.Errorf("logs contain the password:\n%s", rest)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -13,6 +14,10 @@ import (
 
 // maxPasswordBytes bounds what --password-stdin reads.
 const maxPasswordBytes = 4096
+
+// minPasswordLength is the shortest password the command line sets, the
+// minimum that NIST SP 800-63B §3.1.1.2 gives for passwords a user chooses.
+const minPasswordLength = 8
 
 // readPassword reads a new password from standard input when fromStdin is
 // set, and otherwise prompts for it twice on the terminal without echo.
@@ -77,6 +82,10 @@ func readPasswordFrom(r io.Reader) (string, error) {
 func checkPassword(plain string) (string, error) {
 	if plain == "" {
 		return "", errors.New("the password is empty")
+	}
+
+	if n := utf8.RuneCountInString(plain); n < minPasswordLength {
+		return "", fmt.Errorf("the password has %d characters; use at least %d", n, minPasswordLength)
 	}
 
 	return plain, nil

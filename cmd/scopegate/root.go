@@ -31,17 +31,43 @@ func newRootCommand() *cobra.Command {
 
 	root.PersistentFlags().StringVar(&opts.dbPath, "db", "./scopegate.db", "path of the SQLite database file")
 
+	serve := newServeCommand(opts)
+
 	root.AddCommand(
-		newServeCommand(opts),
+		serve,
 		newMigrateCommand(opts),
 		newUserCommand(opts),
 		newScopeCommand(opts),
 		newRoutesCommand(),
 	)
 
-	documentEnvironment(root)
+	// Only the flags that configure a deployment read the environment. The
+	// flags of single admin commands, such as --disabled of "user add", do
+	// not, so a variable left in a shell cannot change what they do.
+	enableEnvironment(root.PersistentFlags())
+	enableEnvironment(serve.Flags())
 
 	return root
+}
+
+// envAnnotation marks the flags that read an environment variable.
+const envAnnotation = "scopegate-env"
+
+// enableEnvironment makes every flag of flags read its environment
+// variable, and names the variable in the flag's help text.
+func enableEnvironment(flags *pflag.FlagSet) {
+	flags.VisitAll(func(flag *pflag.Flag) {
+		if flag.Name == "help" {
+			return
+		}
+
+		if flag.Annotations == nil {
+			flag.Annotations = map[string][]string{}
+		}
+
+		flag.Annotations[envAnnotation] = []string{envName(flag.Name)}
+		flag.Usage += " (env " + envName(flag.Name) + ")"
+	})
 }
 
 // envName returns the environment variable that sets a flag.
@@ -49,13 +75,13 @@ func envName(flag string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// applyEnvironment sets each flag the command line left unset from its
-// environment variable.
+// applyEnvironment sets each flag that reads the environment, and that
+// the command line left unset, from its environment variable.
 func applyEnvironment(cmd *cobra.Command) error {
 	var firstErr error
 
 	apply := func(flag *pflag.Flag) {
-		if flag.Changed || flag.Name == "help" || firstErr != nil {
+		if flag.Changed || firstErr != nil || flag.Annotations[envAnnotation] == nil {
 			return
 		}
 
@@ -65,7 +91,8 @@ func applyEnvironment(cmd *cobra.Command) error {
 		}
 
 		if err := flag.Value.Set(value); err != nil {
-			firstErr = fmt.Errorf("invalid value in %s for --%s: %w", envName(flag.Name), flag.Name, err)
+			firstErr = fmt.Errorf("invalid value %q in %s for --%s: %s", value, envName(flag.Name), flag.Name,
+				valueHint(flag))
 			return
 		}
 
@@ -78,20 +105,14 @@ func applyEnvironment(cmd *cobra.Command) error {
 	return firstErr
 }
 
-// documentEnvironment appends each flag's environment variable to its help
-// text, in every command of the tree.
-func documentEnvironment(cmd *cobra.Command) {
-	note := func(flag *pflag.Flag) {
-		suffix := " (env " + envName(flag.Name) + ")"
-		if flag.Name != "help" && !strings.HasSuffix(flag.Usage, suffix) {
-			flag.Usage += suffix
-		}
-	}
-
-	cmd.LocalFlags().VisitAll(note)
-	cmd.PersistentFlags().VisitAll(note)
-
-	for _, child := range cmd.Commands() {
-		documentEnvironment(child)
+// valueHint says what a flag's value must look like.
+func valueHint(flag *pflag.Flag) string {
+	switch flag.Value.Type() {
+	case "bool":
+		return "use true or false"
+	case "duration":
+		return "use a duration with a unit, such as 90s, 30m or 1h"
+	default:
+		return "see scopegate --help"
 	}
 }

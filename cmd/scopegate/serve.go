@@ -68,11 +68,13 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 	defer st.Close()
 
 	if opts.demo {
-		if err := server.SeedDemo(ctx, st); err != nil {
+		created, err := server.SeedDemo(ctx, st)
+		if err != nil {
 			return err
 		}
 
-		logger.Info("demo data seeded", "users", "johndoe, alice", "database", database)
+		logger.Info("demo mode: the tutorial's users johndoe and alice are in the database",
+			"records_created", created, "database", database)
 	}
 
 	srv, err := server.New(ctx, server.Config{
@@ -105,12 +107,16 @@ func issuerOrDefault(opts *serveOptions) string {
 	return "http://" + opts.addr
 }
 
+// legacyKey returns the FastAPI key to accept, or nil for none.
 func legacyKey(opts *serveOptions) []byte {
-	if opts.legacyKey == "" && opts.demo {
+	switch {
+	case opts.legacyKey != "":
+		return []byte(opts.legacyKey)
+	case opts.demo:
 		return []byte(token.PublishedExampleKey)
+	default:
+		return nil
 	}
-
-	return []byte(opts.legacyKey)
 }
 
 func newLogger(format string) (*slog.Logger, error) {

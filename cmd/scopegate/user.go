@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -67,6 +69,12 @@ func newUserAddCommand(global *globalOptions) *cobra.Command {
 					return err
 				}
 
+				// Checked before the password prompt, so nobody types a password
+				// for nothing. CreateUser checks again in case of a race.
+				if _, err := st.User(cmd.Context(), username); err == nil {
+					return userExistsError(username)
+				}
+
 				plain, err := readPassword(cmd, passwordStdin)
 				if err != nil {
 					return err
@@ -82,15 +90,14 @@ func newUserAddCommand(global *globalOptions) *cobra.Command {
 					PasswordHash: hash, Disabled: disabled, Scopes: granted,
 				})
 				if errors.Is(err, store.ErrConflict) {
-					return fmt.Errorf("user %q already exists; change its password with \"scopegate user passwd %s\"",
-						username, username)
+					return userExistsError(username)
 				}
 
 				if err != nil {
 					return err
 				}
 
-				fmt.Fprintf(cmd.OutOrStdout(), "Added user %s with scopes %q.\n", username, granted.String())
+				fmt.Fprintf(cmd.OutOrStdout(), "Added user %s with %s.\n", username, describeScopes(granted))
 
 				return nil
 			})
@@ -107,12 +114,35 @@ func newUserAddCommand(global *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// maxUsernameLength bounds usernames, which appear in every token's sub
+// claim.
+const maxUsernameLength = 128
+
+// checkUsername accepts 1 to 128 characters of valid UTF-8 with no spaces
+// or control characters, so a username reads the same in a token, a log
+// line and the list of users.
 func checkUsername(username string) error {
-	if username == "" || strings.TrimSpace(username) != username {
-		return fmt.Errorf("invalid username %q: it must be non-empty, without leading or trailing spaces", username)
+	const rule = "use 1 to 128 characters without spaces or control characters"
+
+	if username == "" || utf8.RuneCountInString(username) > maxUsernameLength || !utf8.ValidString(username) {
+		return fmt.Errorf("invalid username %q: %s", username, rule)
+	}
+
+	for _, r := range username {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("invalid username %q: %s", username, rule)
+		}
 	}
 
 	return nil
+}
+
+func describeScopes(scopes scope.Set) string {
+	if scopes.IsEmpty() {
+		return "no scopes"
+	}
+
+	return fmt.Sprintf("scopes %q", scopes.String())
 }
 
 func newUserListCommand(global *globalOptions) *cobra.Command {
@@ -265,7 +295,7 @@ func changeScopes(cmd *cobra.Command, st store.Store, verb, username string, nam
 		return userError(username, err)
 	}
 
-	fmt.Fprintf(cmd.OutOrStdout(), "User %s may now be granted %q.\n", username, user.Scopes.String())
+	fmt.Fprintf(cmd.OutOrStdout(), "User %s may now be granted %s.\n", username, describeScopes(user.Scopes))
 
 	return nil
 }
@@ -292,6 +322,11 @@ func declaredScopes(ctx context.Context, st store.Store, names []string) (scope.
 	}
 
 	return scopes, nil
+}
+
+func userExistsError(username string) error {
+	return fmt.Errorf("user %q already exists; change its password with \"scopegate user passwd %s\"",
+		username, username)
 }
 
 func userError(username string, err error) error {
