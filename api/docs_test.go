@@ -13,7 +13,7 @@ import (
 )
 
 const wantCSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; " +
-	"style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; " +
+	"style-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
 func TestOpenAPIEndpoint(t *testing.T) {

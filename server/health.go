@@ -19,7 +19,7 @@ func (s *Server) declareHealthRoutes() {
 		Summary:   "Report that the process is alive",
 		Tags:      []string{"health"},
 		Public:    true,
-		Responses: []api.Response{{Status: http.StatusOK, Description: "Alive", Value: statusResponse{}}},
+		Responses: []api.Response{{Status: http.StatusOK, Description: "Alive", Value: Status{}}},
 		Handler:   http.HandlerFunc(s.readLiveness),
 	})
 
@@ -30,7 +30,7 @@ func (s *Server) declareHealthRoutes() {
 		Tags:    []string{"health"},
 		Public:  true,
 		Responses: []api.Response{
-			{Status: http.StatusOK, Description: "Ready", Value: statusResponse{}},
+			{Status: http.StatusOK, Description: "Ready", Value: Status{}},
 			{Status: http.StatusServiceUnavailable, Description: "The database is unreachable"},
 		},
 		Handler: http.HandlerFunc(s.readReadiness),
@@ -38,7 +38,7 @@ func (s *Server) declareHealthRoutes() {
 }
 
 func (s *Server) readLiveness(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, statusResponse{Status: "ok"})
+	writeJSON(w, http.StatusOK, Status{Status: "ok"})
 }
 
 func (s *Server) readReadiness(w http.ResponseWriter, r *http.Request) {
@@ -55,5 +55,5 @@ func (s *Server) readReadiness(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	writeJSON(w, http.StatusOK, statusResponse{Status: "ok"})
+	writeJSON(w, http.StatusOK, Status{Status: "ok"})
 }

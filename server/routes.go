@@ -34,21 +34,23 @@ var (
 	readOwnItems      = currentActiveUser.With(ScopeItems)
 )
 
-// userResponse mirrors the seed's User model, where email and full name
-// are optional and come out as null when unset.
-type userResponse struct {
+// User is the body of GET /users/me/. As in FastAPI's tutorial, the email
+// and full name are optional and come out as null when unset.
+type User struct {
 	Username string  `json:"username"`
 	Email    *string `json:"email"`
 	FullName *string `json:"full_name"`
 	Disabled bool    `json:"disabled"`
 }
 
-type itemResponse struct {
+// Item is one element of the body of GET /users/me/items/.
+type Item struct {
 	ItemID string `json:"item_id"`
 	Owner  string `json:"owner"`
 }
 
-type statusResponse struct {
+// Status is the body of GET /status/ and of the health endpoints.
+type Status struct {
 	Status string `json:"status"`
 }
 
@@ -59,7 +61,7 @@ func (s *Server) readUserMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	writeJSON(w, http.StatusOK, userResponse{
+	writeJSON(w, http.StatusOK, User{
 		Username: user.Username,
 		Email:    optional(user.Email),
 		FullName: optional(user.FullName),
@@ -80,16 +82,16 @@ func (s *Server) readOwnItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body := make([]itemResponse, 0, len(items))
+	body := make([]Item, 0, len(items))
 	for _, item := range items {
-		body = append(body, itemResponse{ItemID: item.ID, Owner: item.Owner})
+		body = append(body, Item{ItemID: item.ID, Owner: item.Owner})
 	}
 
 	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) readSystemStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, statusResponse{Status: "ok"})
+	writeJSON(w, http.StatusOK, Status{Status: "ok"})
 }
 
 func optional(value string) *string {
@@ -124,7 +126,7 @@ func (s *Server) declareRoutes(tokenEndpoint http.Handler) {
 		Summary:   "Read the current user",
 		Tags:      []string{"users"},
 		Security:  currentActiveUser,
-		Responses: []api.Response{{Status: http.StatusOK, Description: "The current user", Value: userResponse{}}},
+		Responses: []api.Response{{Status: http.StatusOK, Description: "The current user", Value: User{}}},
 		Handler:   http.HandlerFunc(s.readUserMe),
 	})
 
@@ -134,7 +136,7 @@ func (s *Server) declareRoutes(tokenEndpoint http.Handler) {
 		Summary:   "Read the current user's items",
 		Tags:      []string{"users"},
 		Security:  readOwnItems,
-		Responses: []api.Response{{Status: http.StatusOK, Description: "The items", Value: []itemResponse{}}},
+		Responses: []api.Response{{Status: http.StatusOK, Description: "The items", Value: []Item{}}},
 		Handler:   http.HandlerFunc(s.readOwnItems),
 	})
 
@@ -144,7 +146,7 @@ func (s *Server) declareRoutes(tokenEndpoint http.Handler) {
 		Summary:   "Read the system status",
 		Tags:      []string{"status"},
 		Security:  currentUser,
-		Responses: []api.Response{{Status: http.StatusOK, Description: "The status", Value: statusResponse{}}},
+		Responses: []api.Response{{Status: http.StatusOK, Description: "The status", Value: Status{}}},
 		Handler:   http.HandlerFunc(s.readSystemStatus),
 	})
 
