@@ -117,9 +117,15 @@ func TestUserCommands(t *testing.T) {
 	r = run(t, db, "short\n", "user", "add", "shorty", "--password-stdin")
 	mustFail(t, r, "user add shorty (short password)", "the password has 5 characters; use at least 8")
 
-	for _, name := range []string{"e v e", "tab\tuser", "new\nline", strings.Repeat("x", 129)} {
+	for _, name := range []string{"e v e", "tab\tuser", "new\nline", "cr\rjohndoe", "esc\x1b[31m", "john\u200bdoe",
+		"bad\xffutf", strings.Repeat("x", 129)} {
 		r = run(t, db, "long-enough\n", "user", "add", name, "--password-stdin")
 		mustFail(t, r, "user add with a bad username", "invalid username")
+	}
+
+	for _, pass := range []string{"nul\x00password", "bad-utf8-\xff\xfe"} {
+		r = run(t, db, pass+"\n", "user", "add", "hostile", "--password-stdin")
+		mustFail(t, r, "user add with a hostile password", "invalid UTF-8 or control characters")
 	}
 
 	r = run(t, db, "long-enough\n", "user", "add", "noscopes", "--password-stdin")
@@ -145,6 +151,9 @@ func TestUserCommands(t *testing.T) {
 
 	r = run(t, db, "", "scope", "add", "bad scope", "Bad.")
 	mustFail(t, r, "scope add 'bad scope'", "invalid scope")
+
+	r = run(t, db, "", "scope", "add", strings.Repeat("z", 129), "Long.")
+	mustFail(t, r, "scope add with a long name", "use at most 128")
 
 	r = run(t, db, "", "scope", "list")
 	mustSucceed(t, r, "scope list")

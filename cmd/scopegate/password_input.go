@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -82,6 +84,11 @@ func readPasswordFrom(r io.Reader) (string, error) {
 func checkPassword(plain string) (string, error) {
 	if plain == "" {
 		return "", errors.New("the password is empty")
+	}
+
+	if !utf8.ValidString(plain) || strings.ContainsFunc(plain, unicode.IsControl) {
+		return "", errors.New("the password contains invalid UTF-8 or control characters, " +
+			"which the token endpoint does not accept")
 	}
 
 	if n := utf8.RuneCountInString(plain); n < minPasswordLength {

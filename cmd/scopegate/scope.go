@@ -12,6 +12,13 @@ import (
 	"github.com/scopegate/scopegate/store"
 )
 
+// Limits on operator-declared scopes. Names travel in every token that
+// carries them; descriptions appear in the OpenAPI document.
+const (
+	maxScopeNameLength        = 128
+	maxScopeDescriptionLength = 1024
+)
+
 func newScopeCommand(global *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scope",
@@ -25,13 +32,24 @@ func newScopeCommand(global *globalOptions) *cobra.Command {
 
 func newScopeAddCommand(global *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "add NAME DESCRIPTION",
-		Short: "Declare a scope for another resource server, with the description shown when it is granted",
-		Args:  cobra.ExactArgs(2),
+		Use: "add NAME DESCRIPTION",
+		Short: "Declare a scope that tokens may carry, such as one another resource server checks, " +
+			"with the description shown when it is granted",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, description := args[0], args[1]
 			if err := scope.Validate(name); err != nil {
 				return fmt.Errorf("%w; a scope name is printable ASCII without spaces, quotes or backslashes", err)
+			}
+
+			if len(name) > maxScopeNameLength {
+				return fmt.Errorf("the scope name has %d characters; use at most %d, because every token "+
+					"that carries it must stay small", len(name), maxScopeNameLength)
+			}
+
+			if len(description) > maxScopeDescriptionLength {
+				return fmt.Errorf("the description has %d bytes; use at most %d",
+					len(description), maxScopeDescriptionLength)
 			}
 
 			if _, ok := server.OwnScopes().Lookup(name); ok {

@@ -118,18 +118,18 @@ func newUserAddCommand(global *globalOptions) *cobra.Command {
 // claim.
 const maxUsernameLength = 128
 
-// checkUsername accepts 1 to 128 characters of valid UTF-8 with no spaces
-// or control characters, so a username reads the same in a token, a log
-// line and the list of users.
+// checkUsername accepts 1 to 128 characters of valid UTF-8 with no spaces,
+// control characters or invisible format characters such as U+200B, so a
+// username reads the same in a token, a log line and the list of users.
 func checkUsername(username string) error {
-	const rule = "use 1 to 128 characters without spaces or control characters"
+	const rule = "use 1 to 128 visible characters without spaces"
 
 	if username == "" || utf8.RuneCountInString(username) > maxUsernameLength || !utf8.ValidString(username) {
 		return fmt.Errorf("invalid username %q: %s", username, rule)
 	}
 
 	for _, r := range username {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return fmt.Errorf("invalid username %q: %s", username, rule)
 		}
 	}
