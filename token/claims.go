@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -49,16 +50,162 @@ type issuedClaims struct {
 // receivedClaims is the JSON payload of a token being verified, in either
 // format. Scope is the RFC 9068 claim and Scopes the FastAPI one.
 type receivedClaims struct {
-	Issuer    string      `json:"iss"`
-	Subject   string      `json:"sub"`
-	Audience  audience    `json:"aud"`
-	ExpiresAt numericDate `json:"exp"`
-	IssuedAt  numericDate `json:"iat"`
-	NotBefore numericDate `json:"nbf"`
-	ID        string      `json:"jti"`
-	ClientID  string      `json:"client_id"`
-	Scope     string      `json:"scope"`
-	Scopes    []string    `json:"scopes"`
+	Issuer    string
+	Subject   string
+	Audience  audience
+	ExpiresAt numericDate
+	IssuedAt  numericDate
+	NotBefore numericDate
+	ID        string
+	ClientID  string
+	Scope     string
+	Scopes    []string
+}
+
+// UnmarshalJSON decodes a JWT claims set, which must be a JSON object.
+//
+// It matches member names exactly, as RFC 7519 §4 requires, after JSON
+// unescaping ("\u0073ub" is "sub"). A member such as "Sub" or "ſub" is an
+// unknown claim, which it skips, and is never read as "sub". The
+// encoding/json struct decoder would match both to "sub", ignoring case.
+//
+// It rejects a payload with a member name that appears twice. RFC 7519 §4
+// lets a parser either do that or keep the last duplicate, and rejecting
+// means no other parser can read the claims differently.
+//
+// It finds the top-level members with a memberScanner, because a
+// json.Decoder allocates for every token and verification runs on every
+// request. It leaves the values of claims to encoding/json and to the
+// claim types.
+func (c *receivedClaims) UnmarshalJSON(data []byte) error {
+	members := memberScanner{data: data}
+	if !members.open() {
+		return fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
+	}
+
+	var seen memberNames
+	for {
+		name, value, done, err := members.next()
+		if err != nil || done {
+			return err
+		}
+
+		if !seen.add(name) {
+			return fmt.Errorf("%w: payload has the member %.64q twice", ErrMalformed, name)
+		}
+
+		if err := c.decodeMember(name, value); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeMember decodes value into the claim whose name is exactly name,
+// and ignores a member that is no claim of either token format.
+func (c *receivedClaims) decodeMember(name, value []byte) error {
+	switch string(name) {
+	case "iss":
+		return decodeString("iss", value, &c.Issuer)
+	case "sub":
+		return decodeString("sub", value, &c.Subject)
+	case "aud":
+		return c.Audience.UnmarshalJSON(value)
+	case "exp":
+		return c.ExpiresAt.UnmarshalJSON(value)
+	case "iat":
+		return c.IssuedAt.UnmarshalJSON(value)
+	case "nbf":
+		return c.NotBefore.UnmarshalJSON(value)
+	case "jti":
+		return decodeString("jti", value, &c.ID)
+	case "client_id":
+		return decodeString("client_id", value, &c.ClientID)
+	case "scope":
+		return decodeString("scope", value, &c.Scope)
+	case "scopes":
+		return decodeStringArray("scopes", value, &c.Scopes)
+	default:
+		return nil
+	}
+}
+
+// decodeString decodes a claim that must be a JSON string. Null is not a
+// string, so it is rejected too.
+func decodeString(name string, value []byte, dst *string) error {
+	if len(value) == 0 || value[0] != '"' {
+		return fmt.Errorf("%q claim is not a string", name)
+	}
+
+	decoded, err := unquote(value)
+	if err != nil {
+		return fmt.Errorf("%q claim: %w", name, err)
+	}
+
+	*dst = decoded
+
+	return nil
+}
+
+// decodeStringArray decodes a claim that must be a JSON array of strings.
+// It rejects null, both as the claim and as an element.
+func decodeStringArray(name string, value []byte, dst *[]string) error {
+	elements := memberScanner{data: value}
+
+	values, ok := elements.stringArray()
+	if !ok {
+		return fmt.Errorf("%q claim is not an array of strings", name)
+	}
+
+	*dst = values
+
+	return nil
+}
+
+// memberNames is a set of the member names of a JSON object. The names
+// may share the object's data, so the set is valid only while the object
+// is decoded.
+type memberNames struct {
+	first [16][]byte
+	count int
+
+	// more contains all names once first is full. Tokens that an Issuer or
+	// PyJWT makes have fewer than 16 members.
+	more map[string]struct{}
+}
+
+// add adds name to the set and reports whether it was not in it before.
+func (m *memberNames) add(name []byte) bool {
+	if m.more != nil {
+		if _, ok := m.more[string(name)]; ok {
+			return false
+		}
+
+		m.more[string(name)] = struct{}{}
+
+		return true
+	}
+
+	for _, seen := range m.first[:m.count] {
+		if bytes.Equal(seen, name) {
+			return false
+		}
+	}
+
+	if m.count < len(m.first) {
+		m.first[m.count] = name
+		m.count++
+
+		return true
+	}
+
+	m.more = make(map[string]struct{}, 2*len(m.first))
+	for _, seen := range m.first {
+		m.more[string(seen)] = struct{}{}
+	}
+
+	m.more[string(name)] = struct{}{}
+
+	return true
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z. Later dates are rejected, so that
@@ -142,7 +289,7 @@ func (a *audience) UnmarshalJSON(data []byte) error {
 
 	case bytes.HasPrefix(data, []byte(`[`)):
 		var values []string
-		if err := json.Unmarshal(data, &values); err != nil {
+		if err := decodeStringArray("aud", data, &values); err != nil {
 			return errAudience
 		}
 
@@ -176,4 +323,217 @@ func unquote(data []byte) (string, error) {
 	err := json.Unmarshal(data, &value)
 
 	return value, err
+}
+
+// memberScanner reads the top-level members of a JSON object one by one,
+// without decoding their values, or the elements of an array of strings.
+// It expects valid JSON, which encoding/json guarantees to an UnmarshalJSON
+// method, and returns an error at anything else rather than guess.
+type memberScanner struct {
+	data  []byte
+	pos   int
+	count int
+}
+
+var errMemberSyntax = fmt.Errorf("%w: payload is not valid JSON", ErrMalformed)
+
+// open reads the opening brace of the object.
+func (s *memberScanner) open() bool {
+	s.skipSpace()
+
+	return s.consume('{')
+}
+
+// next returns the name and the raw JSON value of the next member, or done
+// after the closing brace. The name is unescaped.
+func (s *memberScanner) next() (name, value []byte, done bool, err error) {
+	s.skipSpace()
+	if s.consume('}') {
+		s.skipSpace()
+		if s.pos != len(s.data) {
+			return nil, nil, false, errMemberSyntax
+		}
+
+		return nil, nil, true, nil
+	}
+
+	if s.count > 0 && !s.consume(',') {
+		return nil, nil, false, errMemberSyntax
+	}
+
+	s.skipSpace()
+	name, ok := s.name()
+	if !ok {
+		return nil, nil, false, errMemberSyntax
+	}
+
+	s.skipSpace()
+	if !s.consume(':') {
+		return nil, nil, false, errMemberSyntax
+	}
+
+	s.skipSpace()
+	start := s.pos
+	if !s.skipValue() {
+		return nil, nil, false, errMemberSyntax
+	}
+
+	s.count++
+
+	return name, s.data[start:s.pos], false, nil
+}
+
+// stringArray reads an array whose elements are all strings, and reports
+// whether the data is such an array and nothing else.
+func (s *memberScanner) stringArray() ([]string, bool) {
+	s.skipSpace()
+	if !s.consume('[') {
+		return nil, false
+	}
+
+	values := []string{}
+	for {
+		s.skipSpace()
+		if s.consume(']') {
+			s.skipSpace()
+			return values, s.pos == len(s.data)
+		}
+
+		if len(values) > 0 && !s.consume(',') {
+			return nil, false
+		}
+
+		s.skipSpace()
+		start := s.pos
+		if !s.skipString() {
+			return nil, false
+		}
+
+		value, err := unquote(s.data[start:s.pos])
+		if err != nil {
+			return nil, false
+		}
+
+		values = append(values, value)
+	}
+}
+
+// name reads a member name. It returns the bytes between the quotes when
+// they are the name itself, and otherwise lets encoding/json unescape it,
+// which also replaces invalid UTF-8 with U+FFFD as for any other string.
+func (s *memberScanner) name() ([]byte, bool) {
+	start := s.pos
+	if !s.skipString() {
+		return nil, false
+	}
+
+	quoted := s.data[start:s.pos]
+	raw := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return raw, true
+	}
+
+	var unescaped string
+	if err := json.Unmarshal(quoted, &unescaped); err != nil {
+		return nil, false
+	}
+
+	return []byte(unescaped), true
+}
+
+// skipValue moves past one JSON value: a string, an object or array with
+// everything nested in it, or a number or literal.
+func (s *memberScanner) skipValue() bool {
+	if s.pos >= len(s.data) {
+		return false
+	}
+
+	switch s.data[s.pos] {
+	case '"':
+		return s.skipString()
+	case '{', '[':
+		return s.skipNested()
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 't', 'f', 'n':
+		for s.pos < len(s.data) && !isDelimiter(s.data[s.pos]) {
+			s.pos++
+		}
+
+		return true
+	default:
+		return false
+	}
+}
+
+// skipNested moves past an object or array, counting brackets outside of
+// strings.
+func (s *memberScanner) skipNested() bool {
+	depth := 0
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case '"':
+			if !s.skipString() {
+				return false
+			}
+
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+
+		s.pos++
+		if depth == 0 {
+			return true
+		}
+	}
+
+	return false
+}
+
+// skipString moves past a string. It skips the byte after a backslash,
+// which is enough to find the closing quote, because the only longer
+// escape is \uXXXX and hex digits are neither quotes nor backslashes.
+func (s *memberScanner) skipString() bool {
+	if !s.consume('"') {
+		return false
+	}
+
+	for ; s.pos < len(s.data); s.pos++ {
+		switch s.data[s.pos] {
+		case '\\':
+			s.pos++
+		case '"':
+			s.pos++
+			return true
+		}
+	}
+
+	return false
+}
+
+func (s *memberScanner) skipSpace() {
+	for s.pos < len(s.data) && isSpace(s.data[s.pos]) {
+		s.pos++
+	}
+}
+
+// consume moves past c if it is the next byte, and reports whether it was.
+func (s *memberScanner) consume(c byte) bool {
+	if s.pos < len(s.data) && s.data[s.pos] == c {
+		s.pos++
+		return true
+	}
+
+	return false
+}
+
+// isSpace reports whether c is JSON whitespace (RFC 8259 §2).
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// isDelimiter reports whether c ends a number or a literal.
+func isDelimiter(c byte) bool {
+	return isSpace(c) || c == ',' || c == '}' || c == ']'
 }

@@ -100,7 +100,9 @@ func checkIssuerConfig(cfg IssuerConfig) error {
 
 // Issue signs an access token for subject, requested by the client
 // clientID, that grants scopes. It returns the compact JWS and the claims
-// it holds. Subject and clientID must not be empty.
+// it holds. Subject and clientID must not be empty. It returns an error
+// instead of a token longer than [MaxTokenSize], which no [Verifier] would
+// accept, as when the scope list is too long.
 func (i *Issuer) Issue(subject, clientID string, scopes scope.Set) (string, Claims, error) {
 	if subject == "" {
 		return "", Claims{}, errors.New("token: issue: subject is empty")
@@ -122,6 +124,7 @@ func (i *Issuer) Issue(subject, clientID string, scopes scope.Set) (string, Clai
 		ID:        rand.Text(),
 	}
 
+	scopeList := scopes.String()
 	payload, err := json.Marshal(issuedClaims{
 		Issuer:    claims.Issuer,
 		Subject:   claims.Subject,
@@ -130,7 +133,7 @@ func (i *Issuer) Issue(subject, clientID string, scopes scope.Set) (string, Clai
 		IssuedAt:  claims.IssuedAt.Unix(),
 		ID:        claims.ID,
 		ClientID:  claims.ClientID,
-		Scope:     scopes.String(),
+		Scope:     scopeList,
 	})
 	if err != nil {
 		return "", Claims{}, fmt.Errorf("token: encode claims: %w", err)
@@ -141,5 +144,26 @@ func (i *Issuer) Issue(subject, clientID string, scopes scope.Set) (string, Clai
 		return "", Claims{}, fmt.Errorf("token: sign: %w", err)
 	}
 
+	if len(signed) > MaxTokenSize {
+		return "", Claims{}, tooLongError(len(signed), scopeList, subject, clientID)
+	}
+
 	return string(signed), claims, nil
+}
+
+// tooLongError returns the error for a token of size bytes, more than a
+// [Verifier] reads. It blames the longest of the values that vary between
+// tokens, which is the scope list unless subject or clientID is longer.
+func tooLongError(size int, scopeList, subject, clientID string) error {
+	part, length := "scope list", len(scopeList)
+	if len(subject) > length {
+		part, length = "subject", len(subject)
+	}
+
+	if len(clientID) > length {
+		part, length = "client ID", len(clientID)
+	}
+
+	return fmt.Errorf("token: issue: %s of %d bytes is too long, because the token would be %d bytes "+
+		"and verifiers reject tokens over MaxTokenSize, %d bytes", part, length, size, MaxTokenSize)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,61 @@ func TestIssueRejectsEmptyArguments(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestIssueRejectsTokenOverMaxTokenSize(t *testing.T) {
+	issuer := newTestIssuer(t)
+	long := strings.Repeat("x", 9000)
+
+	tests := []struct {
+		name              string
+		subject, clientID string
+		scopes            scope.Set
+		wantPart          string
+	}{
+		{"9000-byte scope", "johndoe", "scopegate-cli", scope.New(long), "scope list"},
+		{"many scopes", "johndoe", "scopegate-cli", manyScopes(1000), "scope list"},
+		{"9000-byte subject", long, "scopegate-cli", scope.New("me"), "subject"},
+		{"9000-byte client ID", "johndoe", long, scope.New("me"), "client ID"},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, _, err := issuer.Issue(tt.subject, tt.clientID, tt.scopes)
+			if err == nil {
+				t.Fatalf("Issue returned a %d-byte token, want an error", len(raw))
+			}
+
+			if want := tt.wantPart + " of "; !strings.Contains(err.Error(), want) {
+				t.Errorf("Issue error = %q, want one naming the %s", err, tt.wantPart)
+			}
+
+			if !strings.Contains(err.Error(), "too long") {
+				t.Errorf("Issue error = %q, want one saying it is too long", err)
+			}
+		})
+	}
+}
+
+func TestIssueAcceptsLongScopeThatFits(t *testing.T) {
+	raw, _, err := newTestIssuer(t).Issue("johndoe", "scopegate-cli", scope.New(strings.Repeat("x", 5000)))
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+
+	if _, err := newTestVerifier(t, nil).Verify(context.Background(), raw); err != nil {
+		t.Errorf("Verify of a %d-byte token: %v", len(raw), err)
+	}
+}
+
+// manyScopes returns n distinct scopes of six bytes each.
+func manyScopes(n int) scope.Set {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("s%05d", i)
+	}
+
+	return scope.New(names...)
 }
 
 func TestNewIssuerRejectsConfig(t *testing.T) {
