@@ -145,10 +145,14 @@ func (a *API) Handler(ctx context.Context) (http.Handler, error) {
 	}
 
 	mux := http.NewServeMux()
+	patterns := make([]string, 0, len(routes))
+
 	for _, r := range routes {
 		if err := a.registerRoute(mux, r); err != nil {
 			return nil, err
 		}
+
+		patterns = append(patterns, muxPattern(r.Method, r.Path))
 	}
 
 	docs, err := a.docsHandler()
@@ -160,6 +164,12 @@ func (a *API) Handler(ctx context.Context) (http.Handler, error) {
 		if err := register(mux, route.pattern, route.handler); err != nil {
 			return nil, fmt.Errorf("api: %s: %w", route.pattern, err)
 		}
+
+		patterns = append(patterns, route.pattern)
+	}
+
+	if err := registerFallbacks(mux, patterns); err != nil {
+		return nil, fmt.Errorf("api: fallback routes: %w", err)
 	}
 
 	return mux, nil

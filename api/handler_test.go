@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -138,9 +139,72 @@ func TestHandlerMatchesExactPaths(t *testing.T) {
 func TestHandlerRejectsWrongMethod(t *testing.T) {
 	srv := newServer(t, mustSeedAPI(t))
 
-	resp, _ := get(t, srv.URL+"/token", nil)
+	resp, body := get(t, srv.URL+"/token", nil)
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /token status = %d, want 405", resp.StatusCode)
+	}
+
+	if got := resp.Header.Get("Allow"); got != "POST" {
+		t.Errorf("GET /token Allow = %q, want %q", got, "POST")
+	}
+
+	wantProblemBody(t, resp, body, http.StatusMethodNotAllowed)
+
+	req, err := http.NewRequest(http.MethodDelete, srv.URL+"/users/me/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	deleted, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted.Body.Close()
+
+	if deleted.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE /users/me/ status = %d, want 405", deleted.StatusCode)
+	}
+
+	if got := deleted.Header.Get("Allow"); got != "GET, HEAD" {
+		t.Errorf("DELETE /users/me/ Allow = %q, want %q", got, "GET, HEAD")
+	}
+}
+
+func TestHandlerNotFoundIsProblem(t *testing.T) {
+	srv := newServer(t, mustSeedAPI(t))
+
+	for _, path := range []string{"/nowhere", "/users/me/other", "/users/me/%2e%2e/"} {
+		resp, body := get(t, srv.URL+path, nil)
+		wantProblemBody(t, resp, body, http.StatusNotFound)
+	}
+}
+
+func TestHandlerAddsTrailingSlash(t *testing.T) {
+	srv := newServer(t, mustSeedAPI(t))
+
+	resp, _ := get(t, srv.URL+"/users/me?x=1", nil)
+	if resp.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("GET /users/me status = %d, want 307", resp.StatusCode)
+	}
+
+	if got := resp.Header.Get("Location"); got != "/users/me/?x=1" {
+		t.Errorf("Location = %q, want %q", got, "/users/me/?x=1")
+	}
+}
+
+func wantProblemBody(t *testing.T, resp *http.Response, body string, status int) {
+	t.Helper()
+
+	if resp.StatusCode != status {
+		t.Errorf("%s status = %d, want %d", resp.Request.URL.Path, resp.StatusCode, status)
+	}
+
+	if got := resp.Header.Get("Content-Type"); got != "application/problem+json" {
+		t.Errorf("%s Content-Type = %q, want application/problem+json", resp.Request.URL.Path, got)
+	}
+
+	if !strings.Contains(body, fmt.Sprintf(`"status":%d`, status)) {
+		t.Errorf("%s body = %s, want a problem with status %d", resp.Request.URL.Path, body, status)
 	}
 }
 
