@@ -9,11 +9,11 @@ import (
 	"github.com/scopegate/scopegate/internal/problem"
 )
 
-// registerFallbacks makes the answers that no route gives follow the
-// API's error format: 404 and 405 come as problem details instead of
-// net/http's plain text, and a path declared with a trailing slash
-// redirects from the path without it, as FastAPI does. patterns are the
-// mux patterns of every registered route, "METHOD /path".
+// registerFallbacks registers the responses for requests that no route
+// matches. 404 and 405 come as problem details instead of net/http's plain
+// text, and a path declared with a trailing slash redirects from the path
+// without it, as FastAPI does. patterns are the mux patterns of every
+// registered route, "METHOD /path".
 func registerFallbacks(mux *http.ServeMux, patterns []string) error {
 	methodsByPath := map[string][]string{}
 	for _, pattern := range patterns {
