@@ -407,3 +407,88 @@ func readAll(logs *bufio.Scanner) string {
 
 	return b.String()
 }
+
+// A user disabled from the command line is rejected by a running server
+// on the same SQLite file, although the server caches users.
+func TestDisableReachesRunningServer(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "disable.db")
+
+	cmd := exec.Command(binary, "--db", db, "serve", "--demo", "--addr", "127.0.0.1:0")
+	cmd.Env = cleanEnv()
+
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+
+	logs := bufio.NewScanner(stderr)
+	addr := waitForStart(t, logs)
+
+	go func() {
+		for logs.Scan() {
+		}
+	}()
+
+	resp, err := http.Post("http://"+addr+"/token", "application/x-www-form-urlencoded",
+		strings.NewReader("username=johndoe&password=secret&scope=me"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+
+	if err != nil || body.AccessToken == "" {
+		t.Fatalf("POST /token: status %d, decode error %v", resp.StatusCode, err)
+	}
+
+	if status := getMe(t, addr, body.AccessToken); status != http.StatusOK {
+		t.Fatalf("GET /users/me/ before disabling: status %d, want 200", status)
+	}
+
+	mustSucceed(t, run(t, db, "", "user", "disable", "johndoe"), "user disable johndoe")
+	disabledAt := time.Now()
+
+	for getMe(t, addr, body.AccessToken) != http.StatusUnauthorized {
+		if waited := time.Since(disabledAt); waited > time.Second {
+			t.Fatalf("the running server still accepted the token %s after user disable", waited)
+		}
+
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	t.Logf("the running server rejected the token %s after user disable returned", time.Since(disabledAt))
+}
+
+func getMe(t *testing.T, addr, accessToken string) int {
+	t.Helper()
+
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/users/me/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp.Body.Close()
+
+	return resp.StatusCode
+}

@@ -13,7 +13,7 @@ const envPrefix = "SCOPEGATE_"
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	dbPath string
+	databaseOptions
 }
 
 func newRootCommand() *cobra.Command {
@@ -25,11 +25,15 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return applyEnvironment(cmd)
+			if err := applyEnvironment(cmd); err != nil {
+				return err
+			}
+
+			return checkDatabaseFlags(cmd)
 		},
 	}
 
-	root.PersistentFlags().StringVar(&opts.dbPath, "db", "./scopegate.db", "path of the SQLite database file")
+	addDatabaseFlags(root.PersistentFlags(), &opts.databaseOptions)
 
 	serve := newServeCommand(opts)
 

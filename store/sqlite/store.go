@@ -132,7 +132,8 @@ func openPools(fileURI string, busyTimeout time.Duration) (*Store, error) {
 		return nil, errors.Join(err, write.Close())
 	}
 
-	readers := max(2, runtime.GOMAXPROCS(0))
+	// One connection more than the cores, because Listen holds one.
+	readers := max(2, runtime.GOMAXPROCS(0)) + 1
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 
