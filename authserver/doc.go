@@ -40,6 +40,9 @@
 // error_description, built as an [RFC6749Error]. Failures that are not the
 // client's fault go to [Config.ErrorHook] and reach the client only as
 // server_error (500) or, when the database is unreachable,
-// temporarily_unavailable (503 with Retry-After). The package never logs,
-// and no response or hook error contains a password.
+// temporarily_unavailable (503 with Retry-After). A login that
+// [Config.Hashing] rejects as busy also gets temporarily_unavailable, at
+// once and without a call of the hook, because shedding load is not a
+// failure. The package never logs, and no response or hook error contains
+// a password.
 package authserver

@@ -28,6 +28,11 @@ const (
 // NOTE: a fixed guess, long enough for a connection pool to reconnect.
 const retryAfterSeconds = 5
 
+// busyRetryAfterSeconds is the Retry-After value sent with a 503 when the
+// password hashing pool is busy. Logins are short, so a queue that is full
+// now has room again within about a second.
+const busyRetryAfterSeconds = 1
+
 // maxEchoedLength caps the length of a client-sent value, such as a
 // parameter name, that an error description repeats.
 const maxEchoedLength = 64
@@ -103,6 +108,16 @@ func temporarilyUnavailable() *RFC6749Error {
 	e := newError(CodeTemporarilyUnavailable, http.StatusServiceUnavailable,
 		"the server is temporarily unable to process the request, retry later")
 	e.header.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+
+	return e
+}
+
+// hashingBusy returns the error of a login rejected because too many
+// password checks are waiting.
+func hashingBusy() *RFC6749Error {
+	e := newError(CodeTemporarilyUnavailable, http.StatusServiceUnavailable,
+		"too many logins are in progress, retry after the delay in Retry-After")
+	e.header.Set("Retry-After", strconv.Itoa(busyRetryAfterSeconds))
 
 	return e
 }

@@ -87,7 +87,10 @@ func (s *Server) requestedScopes(ctx context.Context, raw string) (scope.Set, er
 func (s *Server) checkPassword(ctx context.Context, username, password string) (store.User, error) {
 	user, err := s.users.User(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		s.passwords.VerifyDummy(password)
+		if err := s.runHashing(ctx, func() { s.passwords.VerifyDummy(password) }); err != nil {
+			return store.User{}, err
+		}
+
 		return store.User{}, invalidGrant(badCredentials)
 	}
 
@@ -95,9 +98,15 @@ func (s *Server) checkPassword(ctx context.Context, username, password string) (
 		return store.User{}, fmt.Errorf("authserver: look up user %q: %w", username, err)
 	}
 
-	ok, err := s.passwords.Verify(password, user.PasswordHash)
+	var ok bool
+	var verifyErr error
+	err = s.runHashing(ctx, func() { ok, verifyErr = s.passwords.Verify(password, user.PasswordHash) })
 	if err != nil {
-		return store.User{}, fmt.Errorf("authserver: verify password of user %q: %w", username, err)
+		return store.User{}, err
+	}
+
+	if verifyErr != nil {
+		return store.User{}, fmt.Errorf("authserver: verify password of user %q: %w", username, verifyErr)
 	}
 
 	if !ok {
@@ -121,8 +130,15 @@ func (s *Server) rehash(ctx context.Context, user store.User, password string) {
 		return
 	}
 
-	hash, err := s.passwords.Hash(password)
-	if err != nil {
+	var hash string
+	var hashErr error
+	if err := s.runHashing(ctx, func() { hash, hashErr = s.passwords.Hash(password) }); err != nil {
+		// The old hash still works, so a busy pool or a canceled request
+		// skips the rehash, and the next login tries again.
+		return
+	}
+
+	if err := hashErr; err != nil {
 		s.reportError(ctx, fmt.Errorf("authserver: rehash password of user %q: %w", user.Username, err))
 		return
 	}

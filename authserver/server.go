@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/scopegate/scopegate/password"
 	"github.com/scopegate/scopegate/scope"
 	"github.com/scopegate/scopegate/store"
 )
@@ -49,6 +50,15 @@ type PasswordHasher interface {
 	VerifyDummy(plain string)
 }
 
+// HashingRunner runs password work, a verification or a hash, within a
+// bound on how much of it runs at once. Run runs fn and returns when fn has
+// finished. When it cannot run fn soon enough, it returns at once, without
+// running fn, an error wrapping [password.ErrBusy]. Any other error also
+// means fn did not run. *password.Pool implements it.
+type HashingRunner interface {
+	Run(ctx context.Context, fn func()) error
+}
+
 // ScopeCatalog returns the declared scopes: those the server's routes
 // declare in code and those an operator added.
 type ScopeCatalog interface {
@@ -63,6 +73,12 @@ type Config struct {
 	Issuer    TokenIssuer
 	Passwords PasswordHasher
 	Scopes    ScopeCatalog
+
+	// Hashing, when set, runs every password verification and hash, so a
+	// flood of logins takes only the cores it allows. A login that Hashing
+	// rejects as busy gets 503 temporarily_unavailable with Retry-After at
+	// once. When nil, password work runs on the request's goroutine.
+	Hashing HashingRunner
 
 	// Clients authenticates clients other than the public client. When nil,
 	// the public client is the only client and any other fails as
@@ -98,6 +114,7 @@ type Server struct {
 	users         Users
 	issuer        TokenIssuer
 	passwords     PasswordHasher
+	hashing       HashingRunner
 	scopes        ScopeCatalog
 	clients       ClientAuthenticator
 	defaultScopes scope.Set
@@ -134,6 +151,7 @@ func New(cfg Config) (*Server, error) {
 		users:         cfg.Users,
 		issuer:        cfg.Issuer,
 		passwords:     cfg.Passwords,
+		hashing:       cfg.Hashing,
 		scopes:        cfg.Scopes,
 		clients:       cfg.Clients,
 		defaultScopes: cfg.DefaultScopes,
@@ -258,4 +276,25 @@ func (s *Server) reportError(ctx context.Context, err error) {
 	if s.errorHook != nil {
 		s.errorHook(ctx, err)
 	}
+}
+
+// runHashing runs fn, a password verification or hash, through the
+// Hashing runner when there is one. It returns an *RFC6749Error with
+// status 503 when the runner is busy.
+func (s *Server) runHashing(ctx context.Context, fn func()) error {
+	if s.hashing == nil {
+		fn()
+		return nil
+	}
+
+	err := s.hashing.Run(ctx, fn)
+	if errors.Is(err, password.ErrBusy) {
+		return hashingBusy()
+	}
+
+	if err != nil {
+		return fmt.Errorf("authserver: run password check: %w", err)
+	}
+
+	return nil
 }

@@ -14,6 +14,10 @@
 // [Hasher.VerifyDummy] so the response takes as long as for a wrong
 // password and does not reveal which usernames exist.
 //
+// A [Pool] runs verifications on a bounded number of workers and rejects
+// work beyond its queue at once, so a flood of logins cannot take every
+// CPU of a server.
+//
 // The parameters inside a stored hash decide how much memory and time its
 // verification takes, so the parser rejects values above fixed limits (see
 // [Params.Validate]) instead of trusting whatever the database holds.

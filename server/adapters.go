@@ -24,9 +24,14 @@ func (a issuerAdapter) Issue(subject, clientID string, scopes scope.Set) (string
 	return raw, claims.ExpiresAt, nil
 }
 
+// tokenVerifier is a *token.Verifier or a *token.Cache in front of one.
+type tokenVerifier interface {
+	Verify(ctx context.Context, raw string) (token.Claims, error)
+}
+
 // verifierAdapter lets bearer verify tokens without importing package
 // token, marking every token the verifier rejects as invalid.
-type verifierAdapter struct{ verifier *token.Verifier }
+type verifierAdapter struct{ verifier tokenVerifier }
 
 func (a verifierAdapter) Verify(ctx context.Context, raw string) (bearer.Claims, error) {
 	claims, err := a.verifier.Verify(ctx, raw)

@@ -58,6 +58,26 @@ type Config struct {
 	// Passwords hashes and verifies passwords; the default is argon2id with
 	// password.DefaultParams.
 	Passwords *password.Hasher
+
+	// PasswordPool, when set, runs every password verification and hash
+	// of the token endpoint, which responds 503 with Retry-After when the
+	// pool is busy. Nil runs them on the request goroutines, unbounded.
+	// The caller closes the pool after the server has stopped.
+	PasswordPool *password.Pool
+
+	// TokenCache configures the cache of verified access tokens. The zero
+	// value holds token.DefaultCacheEntries tokens for up to
+	// token.DefaultCacheTTL each, and a negative MaxEntries turns the
+	// cache off.
+	TokenCache token.CacheConfig
+
+	// PrincipalCache configures the cache of users that the bearer check
+	// loads for each token. The zero value holds bearer.DefaultCacheEntries
+	// users for up to bearer.DefaultCacheTTL each, and a negative
+	// MaxEntries turns the cache off. A store that announces changed users,
+	// as PostgreSQL does, drops them from the cache at once while Serve
+	// runs, so the TTL bounds the delay only when an announcement is lost.
+	PrincipalCache bearer.CacheOptions
 }
 
 // Server is the scopegate HTTP server.
@@ -67,6 +87,9 @@ type Server struct {
 	database   string
 	keySource  string
 	retryAfter time.Duration
+
+	// principals caches the users of tokens, or is nil without a cache.
+	principals *bearer.PrincipalCache
 
 	api     *api.API
 	handler http.Handler
@@ -207,12 +230,18 @@ func (s *Server) build(ctx context.Context, cfg Config, keys []token.Key) error 
 		return fmt.Errorf("server: %w", err)
 	}
 
+	tokenVerifier, err := cachedVerifier(verifier, cfg.TokenCache)
+	if err != nil {
+		return err
+	}
+
 	catalog := &catalogSource{own: OwnScopes(), scopes: cfg.Store, refresh: 5 * time.Second, now: time.Now}
 
 	tokens, err := authserver.New(authserver.Config{
 		Users:     cfg.Store,
 		Issuer:    issuerAdapter{issuer},
 		Passwords: cfg.Passwords,
+		Hashing:   hashingRunner(cfg.PasswordPool),
 		Scopes:    catalog,
 		ErrorHook: s.errorHook("token endpoint"),
 	})
@@ -220,9 +249,14 @@ func (s *Server) build(ctx context.Context, cfg Config, keys []token.Key) error 
 		return fmt.Errorf("server: %w", err)
 	}
 
+	principals, err := s.newPrincipalLoader(cfg)
+	if err != nil {
+		return err
+	}
+
 	guard := bearer.New(bearer.Config{
-		Verifier:   verifierAdapter{verifier},
-		Principals: userLoader{users: cfg.Store},
+		Verifier:   verifierAdapter{tokenVerifier},
+		Principals: principals,
 		Realm:      "scopegate",
 		RetryAfter: s.retryAfter,
 		ErrorHook:  s.errorHook("bearer token check"),
@@ -248,6 +282,31 @@ func (s *Server) build(ctx context.Context, cfg Config, keys []token.Key) error 
 	s.handler = handler
 
 	return nil
+}
+
+// cachedVerifier puts a cache configured by cfg in front of verifier,
+// unless cfg.MaxEntries is negative.
+func cachedVerifier(verifier *token.Verifier, cfg token.CacheConfig) (tokenVerifier, error) {
+	if cfg.MaxEntries < 0 {
+		return verifier, nil
+	}
+
+	cache, err := token.NewCache(verifier, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+
+	return cache, nil
+}
+
+// hashingRunner returns pool as the token endpoint's runner, or nil, not a
+// nil pointer in an interface, when there is no pool.
+func hashingRunner(pool *password.Pool) authserver.HashingRunner {
+	if pool == nil {
+		return nil
+	}
+
+	return pool
 }
 
 func (s *Server) errorHook(component string) func(context.Context, error) {
@@ -285,6 +344,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	s.logger.InfoContext(ctx, "scopegate started",
 		"addr", ln.Addr().String(), "database", s.database, "signing_key", s.keySource)
+
+	stopWatching := s.watchUserChanges(ctx)
+	defer stopWatching()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

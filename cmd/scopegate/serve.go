@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/scopegate/scopegate/password"
 	"github.com/scopegate/scopegate/server"
 	"github.com/scopegate/scopegate/token"
 )
@@ -21,6 +24,16 @@ type serveOptions struct {
 	accessTokenTTL time.Duration
 	legacyKey      string
 	logFormat      string
+
+	// Password hashing pool and token cache.
+	passwordWorkers     int
+	passwordQueue       int
+	passwordMaxWait     time.Duration
+	passwordLowPriority bool
+	tokenCacheSize      int
+	tokenCacheTTL       time.Duration
+
+	principalCache principalCacheOptions
 }
 
 func newServeCommand(global *globalOptions) *cobra.Command {
@@ -49,6 +62,8 @@ func newServeCommand(global *globalOptions) *cobra.Command {
 		"HS256 key of a FastAPI deployment whose tokens are accepted in its format "+
 			"(default with --demo: the tutorial's published key)")
 	flags.StringVar(&opts.logFormat, "log-format", "json", "log format on stderr: json or text")
+	addPerformanceFlags(flags, opts)
+	addPrincipalCacheFlags(flags, &opts.principalCache)
 
 	return cmd
 }
@@ -61,7 +76,12 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 
 	ctx := cmd.Context()
 
-	st, database, err := openStore(ctx, global)
+	principalCache, err := opts.principalCache.config()
+	if err != nil {
+		return err
+	}
+
+	st, database, err := openStoreWithLogger(ctx, global, logger)
 	if err != nil {
 		return err
 	}
@@ -77,6 +97,12 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 			"records_created", created, "database", database)
 	}
 
+	pool, err := newPasswordPool(opts)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
 	srv, err := server.New(ctx, server.Config{
 		Store:          st,
 		Database:       database,
@@ -86,6 +112,9 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 		LegacyHS256Key: legacyKey(opts),
 		Demo:           opts.demo,
 		Logger:         logger,
+		PasswordPool:   pool,
+		TokenCache:     tokenCacheConfig(opts),
+		PrincipalCache: principalCache,
 	})
 	if err != nil {
 		return err
@@ -128,4 +157,53 @@ func newLogger(format string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("invalid --log-format %q: use json or text", format)
 	}
+}
+
+// addPerformanceFlags adds the flags of the password hashing pool and of
+// the token cache.
+func addPerformanceFlags(flags *pflag.FlagSet, opts *serveOptions) {
+	flags.IntVar(&opts.passwordWorkers, "password-workers", 0,
+		"password verifications that run at once (default GOMAXPROCS - 1, at least 1)")
+	flags.IntVar(&opts.passwordQueue, "password-queue", 0,
+		"password verifications that may wait for a worker before /token answers 503 (default 4 × workers)")
+	flags.DurationVar(&opts.passwordMaxWait, "password-max-wait", password.DefaultMaxWait,
+		"longest expected wait for a password worker before /token answers 503")
+	flags.BoolVar(&opts.passwordLowPriority, "password-low-priority", false,
+		"run the password workers on threads of the lowest CPU priority (Linux) and raise GOMAXPROCS by their "+
+			"number, so logins yield to other requests while the machine has no other load")
+	flags.IntVar(&opts.tokenCacheSize, "token-cache-size", token.DefaultCacheEntries,
+		"verified access tokens kept in memory, so a token is verified once per --token-cache-ttl; "+
+			"0 turns the cache off")
+	flags.DurationVar(&opts.tokenCacheTTL, "token-cache-ttl", token.DefaultCacheTTL,
+		"longest time a verified access token is served from the cache before it is verified again")
+}
+
+// newPasswordPool starts the password hashing pool. With low priority
+// workers it raises GOMAXPROCS by their number, because a running worker
+// holds a GOMAXPROCS slot whatever its thread's priority, and the other
+// goroutines need the slots to use the CPU time the kernel gives them first.
+func newPasswordPool(opts *serveOptions) (*password.Pool, error) {
+	pool, err := password.NewPool(password.PoolConfig{
+		Workers:     opts.passwordWorkers,
+		QueueSize:   opts.passwordQueue,
+		MaxWait:     opts.passwordMaxWait,
+		LowPriority: opts.passwordLowPriority,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if opts.passwordLowPriority {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + pool.Workers())
+	}
+
+	return pool, nil
+}
+
+func tokenCacheConfig(opts *serveOptions) token.CacheConfig {
+	if opts.tokenCacheSize == 0 {
+		return token.CacheConfig{MaxEntries: -1}
+	}
+
+	return token.CacheConfig{MaxEntries: opts.tokenCacheSize, TTL: opts.tokenCacheTTL}
 }

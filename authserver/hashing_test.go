@@ -1,0 +1,98 @@
+package authserver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/password"
+)
+
+// newBusyPool returns a pool of one worker and a queue of one, both taken,
+// so the next Run is rejected as busy. The pool stops when the test ends.
+func newBusyPool(t *testing.T) *password.Pool {
+	t.Helper()
+
+	pool, err := password.NewPool(password.PoolConfig{Workers: 1, QueueSize: 1})
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+
+	release := make(chan struct{})
+	started := make(chan struct{})
+	running := make(chan error, 1)
+
+	go func() { running <- pool.Run(context.Background(), func() { close(started); <-release }) }()
+	<-started
+
+	t.Cleanup(func() {
+		close(release)
+		if err := <-running; err != nil {
+			t.Errorf("blocking Run: %v", err)
+		}
+		pool.Close()
+	})
+
+	// A function whose context ends while it waits stays in the queue,
+	// never to run, until the worker takes it out.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+
+	if err := pool.Run(ctx, func() {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("queued Run error = %v, want context.DeadlineExceeded", err)
+	}
+
+	return pool
+}
+
+func TestBusyHashingIsTemporarilyUnavailable(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"known user", "username=user1&password=pass1"},
+		{"unknown user", "username=nobody&password=pass1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pool := newBusyPool(t)
+			f := newFixture(t, func(cfg *Config) { cfg.Hashing = pool })
+
+			rec := f.postForm(tt.body)
+
+			checkError(t, rec, http.StatusServiceUnavailable, CodeTemporarilyUnavailable)
+
+			if got := rec.Header().Get("Retry-After"); got != "1" {
+				t.Errorf("Retry-After = %q, want %q", got, "1")
+			}
+
+			if verify, dummy := f.hasher.counts(); verify != 0 || dummy != 0 {
+				t.Errorf("hasher calls = %d verify, %d dummy, want none", verify, dummy)
+			}
+
+			if got := f.reportedErrors(); len(got) != 0 {
+				t.Errorf("error hook got %v, want nothing for a busy pool", got)
+			}
+		})
+	}
+}
+
+func TestHashingRunsPasswordChecks(t *testing.T) {
+	pool, err := password.NewPool(password.PoolConfig{Workers: 1})
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+
+	f := newFixture(t, func(cfg *Config) { cfg.Hashing = pool })
+
+	checkGranted(t, f.postForm("username=user1&password=pass1&scope=me"), "me")
+	checkError(t, f.postForm("username=user1&password=wrong"), http.StatusBadRequest, CodeInvalidGrant)
+	checkError(t, f.postForm("username=nobody&password=pass1"), http.StatusBadRequest, CodeInvalidGrant)
+
+	if verify, dummy := f.hasher.counts(); verify != 2 || dummy != 1 {
+		t.Errorf("hasher calls = %d verify, %d dummy, want 2 and 1", verify, dummy)
+	}
+}

@@ -1,0 +1,251 @@
+package password_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/password"
+)
+
+func newTestPool(t *testing.T, cfg password.PoolConfig) *password.Pool {
+	t.Helper()
+
+	pool, err := password.NewPool(cfg)
+	if err != nil {
+		t.Fatalf("NewPool(%+v): %v", cfg, err)
+	}
+	t.Cleanup(pool.Close)
+
+	return pool
+}
+
+// occupy runs a function on one of pool's workers until the test ends.
+func occupy(t *testing.T, pool *password.Pool) {
+	t.Helper()
+
+	release := make(chan struct{})
+	started := make(chan struct{})
+	done := make(chan error, 1)
+
+	go func() { done <- pool.Run(context.Background(), func() { close(started); <-release }) }()
+	<-started
+
+	t.Cleanup(func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Errorf("occupying Run: %v", err)
+		}
+	})
+}
+
+// fillQueue puts a function that never runs in each of the n places of
+// pool's queue: its context ends while it waits, and it stays queued until
+// a worker takes it out.
+func fillQueue(t *testing.T, pool *password.Pool, n int) {
+	t.Helper()
+
+	for range n {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		err := pool.Run(ctx, func() { t.Error("a canceled function ran") })
+		cancel()
+
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("queued Run error = %v, want context.DeadlineExceeded", err)
+		}
+	}
+}
+
+func TestPoolRunsFunction(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 2})
+
+	var ran bool
+	if err := pool.Run(context.Background(), func() { ran = true }); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+
+	if !ran {
+		t.Error("Run returned before running the function")
+	}
+}
+
+func TestPoolBoundsConcurrency(t *testing.T) {
+	const workers = 2
+
+	pool := newTestPool(t, password.PoolConfig{Workers: workers, QueueSize: 64, MaxWait: time.Hour})
+
+	var running, peak atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			err := pool.Run(context.Background(), func() {
+				n := running.Add(1)
+				for {
+					old := peak.Load()
+					if n <= old || peak.CompareAndSwap(old, n) {
+						break
+					}
+				}
+
+				time.Sleep(time.Millisecond)
+				running.Add(-1)
+			})
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+
+	if got := peak.Load(); got > workers {
+		t.Errorf("peak concurrency = %d, want at most %d", got, workers)
+	}
+}
+
+func TestPoolFullQueueIsBusy(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1, QueueSize: 2})
+	occupy(t, pool)
+	fillQueue(t, pool, 2)
+
+	start := time.Now()
+	err := pool.Run(context.Background(), func() { t.Error("a rejected function ran") })
+
+	if !errors.Is(err, password.ErrBusy) {
+		t.Fatalf("Run error = %v, want ErrBusy", err)
+	}
+
+	if elapsed := time.Since(start); elapsed > 100*time.Millisecond {
+		t.Errorf("Run took %s to reject, want at once", elapsed)
+	}
+}
+
+func TestPoolLongExpectedWaitIsBusy(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1, QueueSize: 8, MaxWait: 10 * time.Millisecond})
+
+	// After one function of 20 ms, the pool expects every function to take
+	// about that long, which is more than MaxWait.
+	if err := pool.Run(context.Background(), func() { time.Sleep(20 * time.Millisecond) }); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+
+	// With its only worker busy, a new function would wait about 20 ms.
+	occupy(t, pool)
+
+	err := pool.Run(context.Background(), func() { t.Error("a rejected function ran") })
+	if !errors.Is(err, password.ErrBusy) {
+		t.Errorf("Run error = %v, want ErrBusy", err)
+	}
+}
+
+func TestPoolFreeWorkerIsNeverBusy(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 2, QueueSize: 8, MaxWait: 10 * time.Millisecond})
+
+	// The average run time exceeds MaxWait, but a worker is free.
+	if err := pool.Run(context.Background(), func() { time.Sleep(20 * time.Millisecond) }); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+
+	occupy(t, pool)
+
+	if err := pool.Run(context.Background(), func() {}); err != nil {
+		t.Errorf("Run with a free worker: %v, want nil", err)
+	}
+}
+
+func TestPoolCanceledWhileQueued(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1})
+	occupy(t, pool)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(5 * time.Millisecond)
+		cancel()
+	}()
+
+	err := pool.Run(ctx, func() { t.Error("a canceled function ran") })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run error = %v, want context.Canceled", err)
+	}
+}
+
+func TestPoolCanceledContextRunsNothing(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	err := pool.Run(ctx, func() { t.Error("the function ran") })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run error = %v, want context.Canceled", err)
+	}
+}
+
+func TestPoolPanicReachesCaller(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1})
+
+	defer func() {
+		if got := recover(); got != "boom" {
+			t.Errorf("recovered %v, want %q", got, "boom")
+		}
+	}()
+
+	_ = pool.Run(context.Background(), func() { panic("boom") })
+	t.Error("Run returned normally after a panic")
+}
+
+func TestPoolWorkerSurvivesPanic(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1})
+
+	func() {
+		defer func() { _ = recover() }()
+		_ = pool.Run(context.Background(), func() { panic("boom") })
+	}()
+
+	if err := pool.Run(context.Background(), func() {}); err != nil {
+		t.Errorf("Run after a panic: %v", err)
+	}
+}
+
+func TestPoolClosed(t *testing.T) {
+	pool, err := password.NewPool(password.PoolConfig{Workers: 1})
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+
+	pool.Close()
+	pool.Close()
+
+	if err := pool.Run(context.Background(), func() {}); !errors.Is(err, password.ErrPoolClosed) {
+		t.Errorf("Run after Close: error = %v, want ErrPoolClosed", err)
+	}
+}
+
+func TestPoolDefaultWorkers(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{})
+
+	if got, want := pool.Workers(), max(1, runtime.GOMAXPROCS(0)-1); got != want {
+		t.Errorf("Workers() = %d, want GOMAXPROCS - 1 (at least 1) = %d", got, want)
+	}
+}
+
+func TestNewPoolRejectsNegativeConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  password.PoolConfig
+	}{
+		{"workers", password.PoolConfig{Workers: -1}},
+		{"queue size", password.PoolConfig{QueueSize: -1}},
+		{"max wait", password.PoolConfig{MaxWait: -time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := password.NewPool(tt.cfg); err == nil {
+				t.Error("NewPool error = nil, want an error")
+			}
+		})
+	}
+}
