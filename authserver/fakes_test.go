@@ -234,6 +234,9 @@ func newFixture(t testing.TB, configure ...func(*Config)) *fixture {
 		Scopes:    &fakeCatalog{},
 		ErrorHook: f.recordError,
 		Now:       func() time.Time { return testNow },
+
+		// The padding of failed logins has tests of its own.
+		MinFailedLogin: -1,
 	}
 
 	for _, change := range configure {
@@ -367,6 +370,12 @@ func checkGranted(t *testing.T, rec *httptest.ResponseRecorder, want string) Tok
 
 	if body.Scope != want {
 		t.Errorf("scope = %q, want %q", body.Scope, want)
+	}
+
+	// RFC 6749 §3.3 gives a scope parameter at least one scope token, so
+	// an empty grant leaves the member out.
+	if want == "" && strings.Contains(rec.Body.String(), `"scope"`) {
+		t.Errorf("body %s has a scope member, want none for an empty grant", rec.Body)
 	}
 
 	return body

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/scopegate/scopegate/scope"
@@ -42,8 +43,14 @@ func (s *Server) passwordGrant(ctx context.Context, req tokenRequest) (*TokenRes
 	s.rehash(ctx, user, form.Password)
 
 	// Drop the scopes the user may not hold. The response's scope member
-	// lists what was granted (RFC 6749 §3.3).
+	// lists what was granted (RFC 6749 §3.3). When none of the requested
+	// scopes is left, an empty scope member could not say so, and RFC 6749
+	// §5.2 has invalid_scope for a request beyond what the owner granted.
 	granted := requested.Intersect(user.Scopes)
+	if granted.IsEmpty() && strings.Trim(form.Scope, " ") != "" {
+		return nil, invalidScope(fmt.Sprintf("the user may hold none of the requested scopes '%s'",
+			truncate(requested.String())))
+	}
 
 	return s.issue(user.Username, req.client.ID, granted)
 }
@@ -85,11 +92,15 @@ func (s *Server) requestedScopes(ctx context.Context, raw string) (scope.Set, er
 // is enabled. An unknown username costs a dummy verification, so it takes
 // as long as a wrong password and gets the same error.
 func (s *Server) checkPassword(ctx context.Context, username, password string) (store.User, error) {
+	start := time.Now()
+
 	user, err := s.users.User(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.runHashing(ctx, func() { s.passwords.VerifyDummy(password) }); err != nil {
 			return store.User{}, err
 		}
+
+		s.failures.wait(ctx, start)
 
 		return store.User{}, invalidGrant(badCredentials)
 	}
@@ -100,7 +111,11 @@ func (s *Server) checkPassword(ctx context.Context, username, password string) (
 
 	var ok bool
 	var verifyErr error
-	err = s.runHashing(ctx, func() { ok, verifyErr = s.passwords.Verify(password, user.PasswordHash) })
+	err = s.runHashing(ctx, func() {
+		verifyStart := time.Now()
+		ok, verifyErr = s.passwords.Verify(password, user.PasswordHash)
+		s.failures.observe(time.Since(verifyStart))
+	})
 	if err != nil {
 		return store.User{}, err
 	}
@@ -110,12 +125,14 @@ func (s *Server) checkPassword(ctx context.Context, username, password string) (
 	}
 
 	if !ok {
+		s.failures.wait(ctx, start)
 		return store.User{}, invalidGrant(badCredentials)
 	}
 
 	// Checked after the password, so only the user learns the account is
 	// disabled.
 	if user.Disabled {
+		s.failures.wait(ctx, start)
 		return store.User{}, invalidGrant("the user account is disabled")
 	}
 

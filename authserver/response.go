@@ -84,9 +84,10 @@ type TokenResponse struct {
 	// ExpiresIn is the access token's lifetime in seconds.
 	ExpiresIn int64 `json:"expires_in"`
 
-	// Scope lists the granted scopes, space-separated. It is always sent,
-	// and empty when no scope was granted.
-	Scope string `json:"scope"`
+	// Scope lists the granted scopes, space-separated. It is left out when
+	// no scope was requested and none granted: RFC 6749 §3.3 gives the
+	// parameter at least one scope token.
+	Scope string `json:"scope,omitempty"`
 
 	// RefreshToken is sent only when a refresh token is issued.
 	RefreshToken string `json:"refresh_token,omitempty"`
