@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -751,4 +752,50 @@ func TestHealthEndpoints(t *testing.T) {
 
 	wantStatus(t, e.get(t, "/healthz", ""), http.StatusOK)
 	wantStatus(t, e.get(t, "/readyz", ""), http.StatusOK)
+}
+
+// A burst of logins beyond the default password pool is turned away at
+// once with 503, instead of running every hash at the same time.
+func TestLoginBurstBoundedByDefault(t *testing.T) {
+	e := startE2E(t)
+
+	// The default pool runs GOMAXPROCS-1 checks and queues four times as
+	// many, so this burst always exceeds it.
+	burst := 6*runtime.GOMAXPROCS(0) + 10
+
+	replies := make(chan reply, burst)
+	for i := 0; i < burst; i++ {
+		go func() {
+			replies <- e.postToken(t, "grant_type=password&username=nobody&password=wrong")
+		}()
+	}
+
+	busy := 0
+
+	for i := 0; i < burst; i++ {
+		r := <-replies
+
+		switch r.status {
+		case http.StatusBadRequest:
+			if code := r.json(t)["error"]; code != "invalid_grant" {
+				t.Errorf("400 error = %v, want invalid_grant", code)
+			}
+		case http.StatusServiceUnavailable:
+			busy++
+
+			if code := r.json(t)["error"]; code != "temporarily_unavailable" {
+				t.Errorf("503 error = %v, want temporarily_unavailable", code)
+			}
+
+			if r.header.Get("Retry-After") == "" {
+				t.Error("503 has no Retry-After header")
+			}
+		default:
+			t.Errorf("status = %d, want 400 or 503; body %s", r.status, r.body)
+		}
+	}
+
+	if busy == 0 {
+		t.Errorf("all %d concurrent logins ran, want the default pool to turn some away with 503", burst)
+	}
 }

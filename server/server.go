@@ -59,10 +59,12 @@ type Config struct {
 	// password.DefaultParams.
 	Passwords *password.Hasher
 
-	// PasswordPool, when set, runs every password verification and hash
-	// of the token endpoint, which responds 503 with Retry-After when the
-	// pool is busy. Nil runs them on the request goroutines, unbounded.
-	// The caller closes the pool after the server has stopped.
+	// PasswordPool runs every password verification and hash of the token
+	// endpoint, which responds 503 with Retry-After when the pool is busy.
+	// The caller closes a pool it sets after the server has stopped. Nil
+	// means a pool with password.PoolConfig's defaults, owned by the
+	// server and closed when Serve returns, so that a login flood cannot
+	// take all memory and cores.
 	PasswordPool *password.Pool
 
 	// TokenCache configures the cache of verified access tokens. The zero
@@ -87,6 +89,10 @@ type Server struct {
 	database   string
 	keySource  string
 	retryAfter time.Duration
+
+	// ownedPool is the password pool the server made itself, closed when
+	// Serve returns, or nil when the caller passed one.
+	ownedPool *password.Pool
 
 	// principals caches the users of tokens, or is nil without a cache.
 	principals *bearer.PrincipalCache
@@ -113,6 +119,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	keys, err := s.loadSigningKeys(ctx)
 	if err != nil {
 		return nil, err
+	}
+
+	if cfg.PasswordPool == nil {
+		pool, err := password.NewPool(password.PoolConfig{})
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+
+		s.ownedPool = pool
+		cfg.PasswordPool = pool
 	}
 
 	if err := s.build(ctx, cfg, keys); err != nil {
@@ -347,6 +363,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	stopWatching := s.watchUserChanges(ctx)
 	defer stopWatching()
+
+	if s.ownedPool != nil {
+		defer s.ownedPool.Close()
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
