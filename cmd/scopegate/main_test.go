@@ -284,6 +284,23 @@ func TestServeRejectsPublishedKeyOutsideDemo(t *testing.T) {
 	mustFail(t, r, "serve with the published key", "the legacy HS256 key is the example key")
 }
 
+func TestServeReadsLegacyKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "legacy.key")
+
+	published := "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7\n"
+	if err := os.WriteFile(keyFile, []byte(published), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := run(t, filepath.Join(dir, "key.db"), "", "serve", "--addr", "127.0.0.1:0", "--legacy-hs256-key-file", keyFile)
+	mustFail(t, r, "serve with the published key in a file", "the legacy HS256 key is the example key")
+
+	r = run(t, filepath.Join(dir, "key.db"), "", "serve", "--addr", "127.0.0.1:0",
+		"--legacy-hs256-key-file", filepath.Join(dir, "missing.key"))
+	mustFail(t, r, "serve with a missing key file", "read --legacy-hs256-key-file")
+}
+
 // TestServeDemo starts the real binary, logs in and stops it with SIGTERM.
 func TestServeDemo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")

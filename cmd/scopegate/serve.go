@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +25,7 @@ type serveOptions struct {
 	audience       string
 	accessTokenTTL time.Duration
 	legacyKey      string
+	legacyKeyFile  string
 	logFormat      string
 
 	// Password hashing pool and token cache.
@@ -61,6 +64,8 @@ func newServeCommand(global *globalOptions) *cobra.Command {
 	flags.StringVar(&opts.legacyKey, "legacy-hs256-key", "",
 		"HS256 key of a FastAPI deployment whose tokens are accepted in its format "+
 			"(default with --demo: the tutorial's published key)")
+	flags.StringVar(&opts.legacyKeyFile, "legacy-hs256-key-file", "",
+		"file holding the --legacy-hs256-key value, which keeps the key out of the process list")
 	flags.StringVar(&opts.logFormat, "log-format", "json", "log format on stderr: json or text")
 	addPerformanceFlags(flags, opts)
 	addPrincipalCacheFlags(flags, &opts.principalCache)
@@ -95,13 +100,21 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 
 		logger.Info("demo mode: the tutorial's users johndoe and alice are in the database",
 			"records_created", created, "database", database)
+		logger.Warn("demo mode accepts tokens signed with the key that FastAPI's tutorial publishes, " +
+			"so anyone can act as any enabled user; never run --demo where others can reach it")
 	}
+
+	warnIfReadableByOthers(logger, global)
 
 	pool, err := newPasswordPool(opts)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+
+	if err := readLegacyKeyFile(opts); err != nil {
+		return err
+	}
 
 	srv, err := server.New(ctx, server.Config{
 		Store:          st,
@@ -206,4 +219,46 @@ func tokenCacheConfig(opts *serveOptions) token.CacheConfig {
 	}
 
 	return token.CacheConfig{MaxEntries: opts.tokenCacheSize, TTL: opts.tokenCacheTTL}
+}
+
+// readLegacyKeyFile sets the legacy key from --legacy-hs256-key-file,
+// without the trailing line break an editor adds.
+func readLegacyKeyFile(opts *serveOptions) error {
+	if opts.legacyKeyFile == "" {
+		return nil
+	}
+
+	if opts.legacyKey != "" {
+		return errors.New("set --legacy-hs256-key or --legacy-hs256-key-file, not both")
+	}
+
+	data, err := os.ReadFile(opts.legacyKeyFile)
+	if err != nil {
+		return fmt.Errorf("read --legacy-hs256-key-file: %w", err)
+	}
+
+	opts.legacyKey = strings.TrimRight(string(data), "\r\n")
+	if opts.legacyKey == "" {
+		return fmt.Errorf("--legacy-hs256-key-file %s is empty", opts.legacyKeyFile)
+	}
+
+	return nil
+}
+
+// warnIfReadableByOthers logs a warning when the SQLite file, which holds
+// password hashes and signing keys, can be read by other users of the
+// machine. scopegate creates the file with mode 0600 but does not change
+// the mode of a file that exists already.
+func warnIfReadableByOthers(logger *slog.Logger, global *globalOptions) {
+	if global.databaseURL != "" {
+		return
+	}
+
+	info, err := os.Stat(global.dbPath)
+	if err != nil || info.Mode().Perm()&0o077 == 0 {
+		return
+	}
+
+	logger.Warn("the database file can be read by other users; restrict it with chmod 600",
+		"path", global.dbPath, "mode", info.Mode().Perm().String())
 }
