@@ -10,8 +10,11 @@ import (
 	"github.com/scopegate/scopegate/store"
 )
 
+// writeJSON sends body as JSON. The API's answers describe one user, so no
+// shared cache may keep them.
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 
 	// The client may have gone away; there is nobody left to tell.

@@ -116,6 +116,12 @@ func (s *Server) declareRoutes(tokenEndpoint http.Handler) {
 			{Status: http.StatusOK, Description: "The access token", Value: authserver.TokenResponse{}},
 			{Status: http.StatusBadRequest, Description: "An RFC 6749 error", Value: authserver.ErrorResponse{}},
 			{Status: http.StatusUnauthorized, Description: "Client authentication failed", Value: authserver.ErrorResponse{}},
+			{
+				Status:      http.StatusServiceUnavailable,
+				Description: "Too many logins at once, or the database is unreachable; retry after Retry-After",
+				Value:       authserver.ErrorResponse{},
+				Headers:     map[string]string{"Retry-After": "Seconds to wait before retrying"},
+			},
 		},
 		Handler: tokenEndpoint,
 	})

@@ -187,14 +187,23 @@ func (s *Server) loadSigningKeys(ctx context.Context) ([]token.Key, error) {
 		return nil, fmt.Errorf("server: load signing keys: %w", err)
 	}
 
-	s.keySource = "loaded from the database"
-	if len(stored) == 0 {
-		s.keySource = "generated on first start and stored in the database"
-	}
+	// Another replica may store its key between the two calls, so only the
+	// key this process generated counts as generated here.
+	var generatedID string
 
-	newest, err := s.store.EnsureSigningKey(ctx, generateSigningKey)
+	newest, err := s.store.EnsureSigningKey(ctx, func() (store.SigningKey, error) {
+		key, err := generateSigningKey()
+		generatedID = key.ID
+
+		return key, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("server: create signing key: %w", err)
+	}
+
+	s.keySource = "loaded from the database"
+	if newest.ID == generatedID {
+		s.keySource = "generated on first start and stored in the database"
 	}
 
 	keys := []token.Key{toTokenKey(newest)}
