@@ -22,7 +22,7 @@ const (
 	apiVersion = "0.1.0"
 )
 
-// Config configures a [Server]. Store is required; every other zero value
+// Config configures a [Server]. Store is required, and every other zero value
 // is a documented default.
 type Config struct {
 	Store store.Store
