@@ -22,8 +22,8 @@ const (
 	apiVersion = "0.1.0"
 )
 
-// Config configures a [Server]. Store is required, and every other zero value
-// is a documented default.
+// Config configures a [Server]. Store and Issuer are required, and every
+// other zero value is a documented default.
 type Config struct {
 	Store store.Store
 
@@ -31,8 +31,9 @@ type Config struct {
 	// It must not contain a password.
 	Database string
 
-	// Issuer is the iss claim of issued tokens. The default is
-	// "http://" followed by the listen address.
+	// Issuer is the iss claim of issued tokens. Required; the command line
+	// passes "http://" followed by the listen address unless --issuer is
+	// set.
 	Issuer string
 
 	// Audience is the aud claim of issued tokens and the audience verified
