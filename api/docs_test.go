@@ -17,7 +17,7 @@ const wantCSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
 	"form-action 'self'; frame-ancestors 'none'"
 
 func TestOpenAPIEndpoint(t *testing.T) {
-	a := mustSeedAPI(t)
+	a := mustTutorialAPI(t)
 	srv := newServer(t, a)
 
 	resp, body := get(t, srv.URL+"/openapi.json", nil)
@@ -36,7 +36,7 @@ func TestOpenAPIEndpoint(t *testing.T) {
 }
 
 func TestOpenAPIEndpointNotModified(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	first, _ := get(t, srv.URL+"/openapi.json", nil)
 	etag := first.Header.Get("ETag")
@@ -107,7 +107,7 @@ func TestOpenAPIEndpointCatalogError(t *testing.T) {
 }
 
 func TestDocsPage(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	resp, body := get(t, srv.URL+"/docs", nil)
 
@@ -138,7 +138,7 @@ func TestDocsPage(t *testing.T) {
 }
 
 func TestDocsPageHasNoInlineScript(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	_, body := get(t, srv.URL+"/docs", nil)
 
@@ -157,7 +157,7 @@ func TestDocsPageHasNoInlineScript(t *testing.T) {
 // HTML, CSS and initialization script make: none is an absolute URL, so
 // the page works offline and sends nothing to another host.
 func TestDocsLoadNothingFromOtherHosts(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	references := regexp.MustCompile(`(?:src|href)="([^"]*)"|url\(([^)]*)\)|data-[a-z0-9-]+-url="([^"]*)"`)
 
@@ -186,7 +186,7 @@ func TestDocsLoadNothingFromOtherHosts(t *testing.T) {
 }
 
 func TestDocsInitDisablesValidator(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	_, body := get(t, srv.URL+"/docs/init.js", nil)
 
@@ -204,7 +204,7 @@ func TestDocsInitDisablesValidator(t *testing.T) {
 }
 
 func TestDocsFiles(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	tests := []struct {
 		path, contentType, contains string
@@ -241,7 +241,7 @@ func TestDocsFiles(t *testing.T) {
 }
 
 func TestDocsRedirectPageHasPolicy(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	resp, _ := get(t, srv.URL+"/docs/oauth2-redirect.html", nil)
 
@@ -251,7 +251,7 @@ func TestDocsRedirectPageHasPolicy(t *testing.T) {
 }
 
 func TestDocsUnknownFile(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	unknown := []string{"/docs/index.html", "/docs/LICENSE", "/docs/swagger-ui-bundle.js.map", "/docs/%2e%2e"}
 	for _, path := range unknown {
@@ -262,7 +262,7 @@ func TestDocsUnknownFile(t *testing.T) {
 }
 
 func TestDocsTrailingSlashRedirects(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	resp, _ := get(t, srv.URL+"/docs/", nil)
 
@@ -301,7 +301,7 @@ func TestDocsPolicyAllowsAbsoluteTokenURL(t *testing.T) {
 	a := api.New(api.Config{
 		Title:    "t",
 		Version:  "1",
-		Scopes:   api.StaticCatalog(seedCatalog()),
+		Scopes:   api.StaticCatalog(tutorialCatalog()),
 		TokenURL: "https://auth.example.test/oauth/token",
 	})
 	srv := newServer(t, a)
@@ -318,7 +318,7 @@ func TestDocsPageEscapesConfig(t *testing.T) {
 	a := api.New(api.Config{
 		Title:    `<script>alert(1)</script>`,
 		Version:  "1",
-		Scopes:   api.StaticCatalog(seedCatalog()),
+		Scopes:   api.StaticCatalog(tutorialCatalog()),
 		ClientID: `x" onload="alert(1)`,
 	})
 

@@ -54,7 +54,7 @@ func lookup(t *testing.T, data []byte, keys ...string) string {
 }
 
 func TestDocumentValidates(t *testing.T) {
-	a, _ := newSeedAPI(t, api.Route{
+	a, _ := newTutorialAPI(t, api.Route{
 		Method:    http.MethodDelete,
 		Path:      "/items/{item_id}",
 		Security:  bearer.Scopes("items"),
@@ -79,7 +79,7 @@ func TestDocumentValidates(t *testing.T) {
 }
 
 func TestDocumentOpenAPIVersion(t *testing.T) {
-	a, _ := newSeedAPI(t)
+	a, _ := newTutorialAPI(t)
 
 	if got := lookup(t, documentJSON(t, a), "openapi"); got != `"3.1.0"` {
 		t.Errorf("openapi = %s, want \"3.1.0\"", got)
@@ -112,7 +112,7 @@ func TestDocumentSecurity(t *testing.T) {
 			Handler:   text("repeated"),
 		},
 	}
-	data := documentJSON(t, mustSeedAPI(t, extra...))
+	data := documentJSON(t, mustTutorialAPI(t, extra...))
 
 	tests := []struct {
 		name, method, path, want string
@@ -134,16 +134,16 @@ func TestDocumentSecurity(t *testing.T) {
 	}
 }
 
-func mustSeedAPI(t *testing.T, extra ...api.Route) *api.API {
+func mustTutorialAPI(t *testing.T, extra ...api.Route) *api.API {
 	t.Helper()
 
-	a, _ := newSeedAPI(t, extra...)
+	a, _ := newTutorialAPI(t, extra...)
 
 	return a
 }
 
 func TestDocumentSecurityScheme(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	want := `{"OAuth2PasswordBearer":{"description":"OAuth 2.0 password grant. ` +
 		`The access token is sent as a bearer token (RFC 6750).",` +
@@ -158,7 +158,7 @@ func TestDocumentTokenURL(t *testing.T) {
 	a := api.New(api.Config{
 		Title:    "t",
 		Version:  "1",
-		Scopes:   api.StaticCatalog(seedCatalog()),
+		Scopes:   api.StaticCatalog(tutorialCatalog()),
 		TokenURL: "https://auth.example.test/token",
 	})
 	data := documentJSON(t, a)
@@ -171,7 +171,7 @@ func TestDocumentTokenURL(t *testing.T) {
 }
 
 func TestDocumentAuthResponses(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	tests := []struct {
 		name, method, path, status, want string
@@ -191,7 +191,7 @@ func TestDocumentAuthResponses(t *testing.T) {
 }
 
 func TestDocumentPublicHasNoAuthResponses(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	var responses map[string]any
 	encoded := lookup(t, data, "paths", "/token", "post", "responses")
@@ -207,7 +207,7 @@ func TestDocumentPublicHasNoAuthResponses(t *testing.T) {
 }
 
 func TestDocumentProblemResponses(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	for _, name := range []string{"Unauthorized", "Forbidden", "ServiceUnavailable"} {
 		t.Run(name, func(t *testing.T) {
@@ -235,7 +235,7 @@ func TestDocumentProblemResponses(t *testing.T) {
 }
 
 func TestDocumentOwnAuthResponseWins(t *testing.T) {
-	a, _ := newSeedAPI(t, api.Route{
+	a, _ := newTutorialAPI(t, api.Route{
 		Method:   http.MethodGet,
 		Path:     "/own/",
 		Security: bearer.Scopes("me"),
@@ -259,7 +259,7 @@ func TestDocumentOwnAuthResponseWins(t *testing.T) {
 }
 
 func TestDocumentSchemas(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	tests := []struct {
 		name string
@@ -344,7 +344,7 @@ func TestDocumentSchemas(t *testing.T) {
 }
 
 func TestDocumentNoNullableKeyword(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	if bytes.Contains(data, []byte(`"nullable"`)) {
 		t.Errorf("document contains the OpenAPI 3.0 keyword nullable, want a type list with null")
@@ -352,7 +352,7 @@ func TestDocumentNoNullableKeyword(t *testing.T) {
 }
 
 func TestDocumentPathParameters(t *testing.T) {
-	a, _ := newSeedAPI(t, api.Route{
+	a, _ := newTutorialAPI(t, api.Route{
 		Method:    http.MethodGet,
 		Path:      "/items/{item_id}",
 		Security:  bearer.Scopes("items"),
@@ -368,7 +368,7 @@ func TestDocumentPathParameters(t *testing.T) {
 }
 
 func TestDocumentOperationIDs(t *testing.T) {
-	data := documentJSON(t, mustSeedAPI(t))
+	data := documentJSON(t, mustTutorialAPI(t))
 
 	tests := []struct {
 		method, path, want string
@@ -385,10 +385,10 @@ func TestDocumentOperationIDs(t *testing.T) {
 }
 
 func TestDocumentDeterministic(t *testing.T) {
-	first := documentJSON(t, mustSeedAPI(t))
+	first := documentJSON(t, mustTutorialAPI(t))
 
 	for range 5 {
-		if again := documentJSON(t, mustSeedAPI(t)); !bytes.Equal(first, again) {
+		if again := documentJSON(t, mustTutorialAPI(t)); !bytes.Equal(first, again) {
 			t.Fatalf("two builds of the same routes differ:\n%s\n---\n%s", first, again)
 		}
 	}
@@ -445,7 +445,7 @@ func TestDocumentCatalogError(t *testing.T) {
 }
 
 func TestDocumentReturnsCopy(t *testing.T) {
-	a := mustSeedAPI(t)
+	a := mustTutorialAPI(t)
 
 	first := documentJSON(t, a)
 	original := slices.Clone(first)
@@ -457,7 +457,7 @@ func TestDocumentReturnsCopy(t *testing.T) {
 }
 
 func TestDocumentModel(t *testing.T) {
-	doc, err := mustSeedAPI(t).Document(context.Background())
+	doc, err := mustTutorialAPI(t).Document(context.Background())
 	if err != nil {
 		t.Fatalf("Document: %v", err)
 	}

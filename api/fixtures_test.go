@@ -14,7 +14,7 @@ import (
 	"github.com/scopegate/scopegate/scope"
 )
 
-// The bodies of the seed app's routes, as the server declares them.
+// The bodies of the tutorial app's routes, as the server declares them.
 type (
 	User struct {
 		Username string  `json:"username"`
@@ -54,7 +54,7 @@ type (
 	}
 )
 
-func seedCatalog() *scope.Catalog {
+func tutorialCatalog() *scope.Catalog {
 	var c scope.Catalog
 	c.MustDeclare("me", "Read information about the current user.")
 	c.MustDeclare("items", "Read items.")
@@ -161,8 +161,8 @@ func text(body string) http.Handler {
 
 var errCatalogDown = errors.New("catalog store is down")
 
-// seedRoutes returns the routes of the seed app.
-func seedRoutes() []api.Route {
+// tutorialRoutes returns the routes of the tutorial app.
+func tutorialRoutes() []api.Route {
 	me := bearer.Scopes("me")
 
 	return []api.Route{
@@ -205,18 +205,18 @@ func seedRoutes() []api.Route {
 	}
 }
 
-// testConfig returns a valid configuration with the seed's scopes.
+// testConfig returns a valid configuration with the tutorial's scopes.
 func testConfig() api.Config {
 	return api.Config{
 		Title:    "scopegate test",
 		Version:  "1.0.0",
 		Enforcer: &recordingEnforcer{},
-		Scopes:   api.StaticCatalog(seedCatalog()),
+		Scopes:   api.StaticCatalog(tutorialCatalog()),
 	}
 }
 
-// newSeedAPI returns an API of the seed routes and its enforcer.
-func newSeedAPI(t *testing.T, extra ...api.Route) (*api.API, *recordingEnforcer) {
+// newTutorialAPI returns an API of the tutorial routes and its enforcer.
+func newTutorialAPI(t *testing.T, extra ...api.Route) (*api.API, *recordingEnforcer) {
 	t.Helper()
 
 	enforcer := &recordingEnforcer{}
@@ -224,10 +224,10 @@ func newSeedAPI(t *testing.T, extra ...api.Route) (*api.API, *recordingEnforcer)
 		Title:    "scopegate test",
 		Version:  "1.0.0",
 		Enforcer: enforcer,
-		Scopes:   api.StaticCatalog(seedCatalog()),
+		Scopes:   api.StaticCatalog(tutorialCatalog()),
 	})
 
-	for _, r := range append(seedRoutes(), extra...) {
+	for _, r := range append(tutorialRoutes(), extra...) {
 		a.Handle(r)
 	}
 

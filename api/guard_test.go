@@ -31,7 +31,7 @@ func (v scopeVerifier) Verify(_ context.Context, token string) (bearer.Claims, e
 	return bearer.Claims{Subject: "johndoe", Scopes: set}, nil
 }
 
-// TestGuardEnforcesDeclarations runs the seed routes behind the real
+// TestGuardEnforcesDeclarations runs the tutorial routes behind the real
 // bearer.Guard, so that what the document states is what requests get.
 func TestGuardEnforcesDeclarations(t *testing.T) {
 	guard := bearer.New(bearer.Config{
@@ -42,7 +42,7 @@ func TestGuardEnforcesDeclarations(t *testing.T) {
 	cfg := testConfig()
 	cfg.Enforcer = guard
 	a := api.New(cfg)
-	for _, r := range seedRoutes() {
+	for _, r := range tutorialRoutes() {
 		a.Handle(r)
 	}
 
@@ -86,7 +86,7 @@ func TestGuardLeavesPublicRoutesOpen(t *testing.T) {
 	cfg := testConfig()
 	cfg.Enforcer = bearer.New(bearer.Config{Verifier: scopeVerifier{}})
 	a := api.New(cfg)
-	for _, r := range seedRoutes() {
+	for _, r := range tutorialRoutes() {
 		a.Handle(r)
 	}
 

@@ -61,10 +61,10 @@ func get(t *testing.T, url string, header http.Header) (*http.Response, string) 
 }
 
 func TestHandlerEnforcesDeclaredRequirement(t *testing.T) {
-	a, enforcer := newSeedAPI(t)
+	a, enforcer := newTutorialAPI(t)
 	srv := newServer(t, a)
 
-	routes := seedRoutes()
+	routes := tutorialRoutes()
 	for _, r := range routes {
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			req, err := http.NewRequest(r.Method, srv.URL+r.Path, nil)
@@ -110,7 +110,7 @@ func TestHandlerEnforcesDeclaredRequirement(t *testing.T) {
 }
 
 func TestHandlerMatchesExactPaths(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	tests := []struct {
 		name, path string
@@ -137,7 +137,7 @@ func TestHandlerMatchesExactPaths(t *testing.T) {
 }
 
 func TestHandlerRejectsWrongMethod(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	resp, body := get(t, srv.URL+"/token", nil)
 	if resp.StatusCode != http.StatusMethodNotAllowed {
@@ -171,7 +171,7 @@ func TestHandlerRejectsWrongMethod(t *testing.T) {
 }
 
 func TestHandlerNotFoundIsProblem(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	for _, path := range []string{"/nowhere", "/users/me/other", "/users/me/%2e%2e/"} {
 		resp, body := get(t, srv.URL+path, nil)
@@ -180,7 +180,7 @@ func TestHandlerNotFoundIsProblem(t *testing.T) {
 }
 
 func TestHandlerAddsTrailingSlash(t *testing.T) {
-	srv := newServer(t, mustSeedAPI(t))
+	srv := newServer(t, mustTutorialAPI(t))
 
 	resp, _ := get(t, srv.URL+"/users/me?x=1", nil)
 	if resp.StatusCode != http.StatusTemporaryRedirect {
@@ -478,7 +478,7 @@ func TestHandlerCatalogError(t *testing.T) {
 }
 
 func TestHandlePanicsAfterHandler(t *testing.T) {
-	a := mustSeedAPI(t)
+	a := mustTutorialAPI(t)
 	if _, err := a.Handler(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +493,7 @@ func TestHandlePanicsAfterHandler(t *testing.T) {
 }
 
 func TestRoutes(t *testing.T) {
-	a, _ := newSeedAPI(t, api.Route{
+	a, _ := newTutorialAPI(t, api.Route{
 		Method:    "GET",
 		Path:      "/either/",
 		Summary:   "Either",
@@ -528,7 +528,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestRoutesKeepRequirement(t *testing.T) {
-	routes := mustSeedAPI(t).Routes()
+	routes := mustTutorialAPI(t).Routes()
 
 	if got, want := routes[2].Security, bearer.Scopes("me").With("items"); !sameRequirement(got, want) {
 		t.Errorf("Security = %v, want %v", got.Alternatives(), want.Alternatives())

@@ -57,7 +57,7 @@ func TestEnforcedScopesMatchDocument(t *testing.T) {
 	}
 
 	if protected < 3 {
-		t.Errorf("found %d protected routes, want at least the 3 of the seed app", protected)
+		t.Errorf("found %d protected routes, want at least the 3 of the tutorial app", protected)
 	}
 }
 
