@@ -45,11 +45,20 @@ type result struct {
 	code           int
 }
 
-// run executes scopegate with args against the database db, feeding stdin.
+// run executes scopegate with args against the SQLite file db, feeding
+// stdin.
 func run(t *testing.T, db, stdin string, args ...string) result {
 	t.Helper()
 
-	cmd := exec.Command(binary, append([]string{"--db", db}, args...)...)
+	return runArgs(t, stdin, append([]string{"--db", db}, args...))
+}
+
+// runArgs executes scopegate with args, feeding stdin, and returns its
+// output and exit code.
+func runArgs(t *testing.T, stdin string, args []string) result {
+	t.Helper()
+
+	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = cleanEnv()
 

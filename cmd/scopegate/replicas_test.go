@@ -39,23 +39,7 @@ type replica struct {
 func runPostgres(t *testing.T, databaseURL, stdin string, args ...string) result {
 	t.Helper()
 
-	cmd := exec.Command(binary, append([]string{"--database-url", databaseURL}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = cleanEnv()
-
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-
-	err := cmd.Run()
-
-	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run scopegate %v: %v", args, err)
-	}
-
-	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	return runArgs(t, stdin, append([]string{"--database-url", databaseURL}, args...))
 }
 
 // startReplicas starts one `scopegate serve` process per name on the
