@@ -13,10 +13,10 @@ const maxFailureFloor = 5 * time.Second
 
 // failureFloor pads failed logins so that each takes as long as the
 // slowest password check seen so far. An unknown user costs one dummy
-// argon2id check, while a wrong password against a bcrypt hash (imported
-// from FastAPI, and kept until the user's next successful login) costs
-// about ten times as much; without padding, the response time would tell
-// which usernames exist. The wait is a sleep outside the hashing pool, so
+// argon2id check. A wrong password against a bcrypt hash, imported from
+// FastAPI and kept until the user's next successful login, costs about ten
+// times as much. Without padding, the response time would reveal which
+// usernames exist. The wait is a sleep outside the hashing pool, so
 // it costs no CPU.
 //
 // NOTE: the floor starts at the configured minimum, so on a server whose

@@ -49,7 +49,7 @@ func TestFailedLoginTakesMinimum(t *testing.T) {
 }
 
 // An unknown user must cost as much as a wrong password against the
-// slowest hash seen, or the response time tells which usernames exist.
+// slowest hash seen, or the response time reveals which usernames exist.
 func TestFailedLoginMatchesSlowestCheck(t *testing.T) {
 	const slow = 200 * time.Millisecond
 

@@ -136,7 +136,7 @@ type Server struct {
 }
 
 // DefaultMinFailedLogin is the least time a failed password login takes
-// unless Config.MinFailedLogin says otherwise. It is longer than one
+// unless Config.MinFailedLogin sets another value. It is longer than one
 // bcrypt verification at cost 12, the cost of the hashes FastAPI's
 // tutorial publishes, on current x86-64 servers (an estimate: about 0.25 s
 // was measured on a 2-core cloud machine).

@@ -29,8 +29,8 @@ type Claims struct {
 
 // Verifier checks a raw bearer token's signature and claims. It returns an
 // error for any token it cannot fully verify. Errors wrapping
-// [ErrInvalidToken] mean the token is bad (401); any other error means the
-// check could not be completed (503), and the request is rejected either way.
+// [ErrInvalidToken] mean the token is bad (401). Any other error means the
+// check could not be completed (503). The request is rejected either way.
 type Verifier interface {
 	Verify(ctx context.Context, token string) (Claims, error)
 }

@@ -361,8 +361,8 @@ func TestMissingOrMalformedCredentials(t *testing.T) {
 }
 
 // A valid token without a required scope gets 403 insufficient_scope with
-// the route's full scope list; scopegate departs from FastAPI's 401 here,
-// as RFC 6750 §3.1 asks.
+// the route's full scope list. scopegate departs from FastAPI's 401 here,
+// because RFC 6750 §3.1 requires 403.
 func TestInsufficientScope(t *testing.T) {
 	e := startE2E(t)
 
@@ -495,7 +495,7 @@ func TestEmptyScopeEqualsOmitted(t *testing.T) {
 	}
 }
 
-// A wrong password and an unknown user get the same invalid_grant answer.
+// A wrong password and an unknown user get the same invalid_grant response.
 func TestWrongCredentialsAreInvalidGrant(t *testing.T) {
 	e := startE2E(t)
 
@@ -517,8 +517,8 @@ func TestWrongCredentialsAreInvalidGrant(t *testing.T) {
 	}
 }
 
-// Scopes the user may not hold are dropped, and the response says what was
-// granted; a scope outside the catalog is invalid_scope.
+// Scopes the user may not hold are dropped, and the response lists what was
+// granted. A scope outside the catalog is invalid_scope.
 func TestScopesBeyondUserRights(t *testing.T) {
 	e := startE2E(t)
 

@@ -10,18 +10,18 @@ import (
 	"github.com/scopegate/scopegate/store"
 )
 
-// writeJSON sends body as JSON. The API's answers describe one user, so no
-// shared cache may keep them.
+// writeJSON sends body as JSON. The API's responses describe one user, so
+// no shared cache may store them.
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 
-	// The client may have gone away; there is nobody left to tell.
+	// An error here means the client has gone away, so it cannot be reported.
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// storeFailure answers a request whose database work failed: 503 with
+// storeFailure responds to a request whose database work failed: 503 with
 // Retry-After when the database is unreachable, 500 otherwise. The error
 // itself is logged, never sent.
 func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, err error) {
@@ -43,8 +43,9 @@ func (s *Server) storeFailure(w http.ResponseWriter, r *http.Request, err error)
 	})
 }
 
-// failClosed answers a protected handler that found no principal in its
-// request context, which means the route was wired without its guard.
+// failClosed rejects a request to a protected handler that found no
+// principal in its context, which means the route was wired without its
+// guard.
 func (s *Server) failClosed(w http.ResponseWriter, r *http.Request) {
 	s.logger.ErrorContext(r.Context(), "protected handler ran without a principal", "path", r.URL.Path)
 	problem.Write(w, problem.Details{

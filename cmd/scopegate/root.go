@@ -109,7 +109,7 @@ func applyEnvironment(cmd *cobra.Command) error {
 	return firstErr
 }
 
-// valueHint says what a flag's value must look like.
+// valueHint returns the form a flag's value must have.
 func valueHint(flag *pflag.Flag) string {
 	switch flag.Value.Type() {
 	case "bool":

@@ -69,8 +69,8 @@ func newUserAddCommand(global *globalOptions) *cobra.Command {
 					return err
 				}
 
-				// Checked before the password prompt, so nobody types a password
-				// for nothing. CreateUser checks again in case of a race.
+				// Checked before the password prompt, so that no password is typed
+				// in vain. CreateUser checks again in case of a race.
 				if _, err := st.User(cmd.Context(), username); err == nil {
 					return userExistsError(username)
 				}

@@ -12,7 +12,7 @@ const ChangePollInterval = 250 * time.Millisecond
 // Listen calls changed with "" once at the start and then after every
 // commit to the file, by this process or another, until ctx ends. SQLite
 // has no notifications, so Listen polls PRAGMA data_version every
-// [ChangePollInterval] on a connection of its own, and cannot say which
+// [ChangePollInterval] on a connection of its own, and cannot report which
 // user changed. It returns nil when ctx ends, and an error when the
 // database cannot be read.
 func (s *Store) Listen(ctx context.Context, changed func(username string)) error {
