@@ -41,22 +41,6 @@ type PoolConfig struct {
 	// function expected to wait longer is rejected at once with [ErrBusy].
 	// Zero means [DefaultMaxWait].
 	MaxWait time.Duration
-
-	// LowPriority runs each worker on an OS thread of its own with the
-	// lowest CPU priority (nice 19). When the cores are busy, the kernel
-	// then runs the rest of the program first, so a login flood slows other
-	// requests down little. It works on Linux only and is ignored
-	// elsewhere. A running worker still takes one of the GOMAXPROCS slots
-	// that run Go code, so a program that sets it should raise GOMAXPROCS
-	// by Workers; otherwise busy workers delay other goroutines until the
-	// Go scheduler preempts them, which takes up to about 10 ms.
-	//
-	// NOTE: each garbage collection cycle has to stop every goroutine for a
-	// moment, the workers' too. When other processes keep the cores busy,
-	// the kernel runs a low-priority worker thread late, and the whole
-	// program waits for it. On a 2-core machine with other load this made
-	// request latency during a login flood far worse, not better.
-	LowPriority bool
 }
 
 // Pool runs CPU-heavy password work, such as [Hasher.Verify], on a fixed
@@ -65,9 +49,8 @@ type PoolConfig struct {
 // the queue holds is rejected at once instead of piling up. A Pool is safe
 // for concurrent use. Create one with [NewPool].
 type Pool struct {
-	workers     int
-	maxWait     time.Duration
-	lowPriority bool
+	workers int
+	maxWait time.Duration
 
 	// mu guards closed and the sending on jobs against Close.
 	mu     sync.RWMutex
@@ -125,10 +108,9 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	}
 
 	p := &Pool{
-		workers:     workers,
-		maxWait:     maxWait,
-		lowPriority: cfg.LowPriority,
-		jobs:        make(chan *job, queueSize),
+		workers: workers,
+		maxWait: maxWait,
+		jobs:    make(chan *job, queueSize),
 	}
 
 	p.stopped.Add(workers)
@@ -229,13 +211,6 @@ func (p *Pool) Close() {
 
 func (p *Pool) work() {
 	defer p.stopped.Done()
-
-	if p.lowPriority {
-		// The thread is never unlocked, so it ends with the worker and no
-		// other goroutine ever runs at its priority.
-		runtime.LockOSThread()
-		lowerThreadPriority()
-	}
 
 	for j := range p.jobs {
 		if !j.state.CompareAndSwap(jobQueued, jobRunning) {

@@ -56,9 +56,10 @@ type Config struct {
 	// Logger receives the server's logs; the default is slog.Default().
 	Logger *slog.Logger
 
-	// Passwords hashes and verifies passwords; the default is argon2id with
-	// password.DefaultParams.
-	Passwords *password.Hasher
+	// Passwords hashes and verifies passwords; the default is a
+	// *password.Hasher with password.DefaultParams, which works in this
+	// process. A *hashproc.Client moves the work to a child process.
+	Passwords authserver.PasswordHasher
 
 	// PasswordPool runs every password verification and hash of the token
 	// endpoint, which responds 503 with Retry-After when the pool is busy.

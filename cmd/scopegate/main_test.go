@@ -331,6 +331,15 @@ func TestServeWithoutDemo(t *testing.T) {
 func serveAndLogin(t *testing.T, db, username, pass string, extra ...string) {
 	t.Helper()
 
+	serveLoginAndInspect(t, db, username, pass, nil, extra...)
+}
+
+// serveLoginAndInspect is serveAndLogin that, when inspect is not nil,
+// passes the server's process ID to inspect after the login and before
+// the stop.
+func serveLoginAndInspect(t *testing.T, db, username, pass string, inspect func(pid int), extra ...string) {
+	t.Helper()
+
 	args := append([]string{"--db", db, "serve", "--addr", "127.0.0.1:0"}, extra...)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = cleanEnv()
@@ -361,6 +370,10 @@ func serveAndLogin(t *testing.T, db, username, pass string, extra ...string) {
 
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /token status = %d, body %s", resp.StatusCode, body)
+	}
+
+	if inspect != nil {
+		inspect(cmd.Process.Pid)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

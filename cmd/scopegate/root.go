@@ -43,6 +43,7 @@ func newRootCommand() *cobra.Command {
 		newUserCommand(opts),
 		newScopeCommand(opts),
 		newRoutesCommand(),
+		newPasswordWorkerCommand(),
 	)
 
 	// Only the flags that configure a deployment read the environment. The

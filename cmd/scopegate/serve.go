@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -29,12 +28,12 @@ type serveOptions struct {
 	logFormat      string
 
 	// Password hashing pool and token cache.
-	passwordWorkers     int
-	passwordQueue       int
-	passwordMaxWait     time.Duration
-	passwordLowPriority bool
-	tokenCacheSize      int
-	tokenCacheTTL       time.Duration
+	passwordWorkers int
+	passwordQueue   int
+	passwordMaxWait time.Duration
+	passwordProcess string
+	tokenCacheSize  int
+	tokenCacheTTL   time.Duration
 
 	principalCache principalCacheOptions
 }
@@ -106,17 +105,17 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 
 	warnIfReadableByOthers(logger, global)
 
-	pool, err := newPasswordPool(opts)
+	hashing, err := startPasswordHashing(opts, logger)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer hashing.close()
 
 	if err := readLegacyKeyFile(opts); err != nil {
 		return err
 	}
 
-	srv, err := server.New(ctx, server.Config{
+	cfg := server.Config{
 		Store:          st,
 		Database:       database,
 		Issuer:         issuerOrDefault(opts),
@@ -125,10 +124,12 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 		LegacyHS256Key: legacyKey(opts),
 		Demo:           opts.demo,
 		Logger:         logger,
-		PasswordPool:   pool,
 		TokenCache:     tokenCacheConfig(opts),
 		PrincipalCache: principalCache,
-	})
+	}
+	hashing.configure(&cfg)
+
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -175,42 +176,21 @@ func newLogger(format string) (*slog.Logger, error) {
 // addPerformanceFlags adds the flags of the password hashing pool and of
 // the token cache.
 func addPerformanceFlags(flags *pflag.FlagSet, opts *serveOptions) {
+	flags.StringVar(&opts.passwordProcess, "password-process", "idle",
+		"CPU priority of the child process that hashes and verifies passwords: idle (Linux SCHED_IDLE, "+
+			"runs only on otherwise idle CPUs), low (nice 19), normal, or off to hash in the server process")
 	flags.IntVar(&opts.passwordWorkers, "password-workers", 0,
-		"password verifications that run at once (default GOMAXPROCS - 1, at least 1)")
+		"password verifications that run at once (default GOMAXPROCS with a --password-process, "+
+			"GOMAXPROCS - 1 and at least 1 with off)")
 	flags.IntVar(&opts.passwordQueue, "password-queue", 0,
 		"password verifications that may wait for a worker before /token answers 503 (default 4 × workers)")
 	flags.DurationVar(&opts.passwordMaxWait, "password-max-wait", password.DefaultMaxWait,
 		"longest expected wait for a password worker before /token answers 503")
-	flags.BoolVar(&opts.passwordLowPriority, "password-low-priority", false,
-		"run the password workers on threads of the lowest CPU priority (Linux) and raise GOMAXPROCS by their "+
-			"number, so logins yield to other requests while the machine has no other load")
 	flags.IntVar(&opts.tokenCacheSize, "token-cache-size", token.DefaultCacheEntries,
 		"verified access tokens kept in memory, so a token is verified once per --token-cache-ttl; "+
 			"0 turns the cache off")
 	flags.DurationVar(&opts.tokenCacheTTL, "token-cache-ttl", token.DefaultCacheTTL,
 		"longest time a verified access token is served from the cache before it is verified again")
-}
-
-// newPasswordPool starts the password hashing pool. With low priority
-// workers it raises GOMAXPROCS by their number, because a running worker
-// holds a GOMAXPROCS slot whatever its thread's priority, and the other
-// goroutines need the slots to use the CPU time the kernel gives them first.
-func newPasswordPool(opts *serveOptions) (*password.Pool, error) {
-	pool, err := password.NewPool(password.PoolConfig{
-		Workers:     opts.passwordWorkers,
-		QueueSize:   opts.passwordQueue,
-		MaxWait:     opts.passwordMaxWait,
-		LowPriority: opts.passwordLowPriority,
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	if opts.passwordLowPriority {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + pool.Workers())
-	}
-
-	return pool, nil
 }
 
 func tokenCacheConfig(opts *serveOptions) token.CacheConfig {

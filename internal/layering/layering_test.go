@@ -20,6 +20,7 @@ var allowed = map[string][]string{
 	"bearer":                      {"scope", "internal/problem"},
 	"token":                       {"scope"},
 	"password":                    {},
+	"password/hashproc":           {"password"},
 	"store":                       {"scope"},
 	"store/sqlite":                {"store", "scope"},
 	"store/postgres":              {"store", "scope"},
@@ -29,8 +30,8 @@ var allowed = map[string][]string{
 	"api":                         {"bearer", "scope", "internal/problem"},
 	"server": {"api", "authserver", "bearer", "password", "scope", "store", "token", "internal/problem",
 		"store/sqlite", "store/postgres"},
-	"cmd/scopegate": {"server", "store", "store/sqlite", "store/postgres", "scope", "password", "token",
-		"bearer", "api"},
+	"cmd/scopegate": {"server", "store", "store/sqlite", "store/postgres", "scope", "password",
+		"password/hashproc", "token", "bearer", "api"},
 	"internal/layering": {},
 }
 

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// By default serve checks passwords in a child process: the same binary
+// running the hidden password-worker command, at the idle scheduling class,
+// with none of the server's environment.
+func TestServeChecksPasswordsInIdleChild(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "child.db")
+
+	r := run(t, db, "carol-password\n", "user", "add", "carol", "--scopes", "me", "--password-stdin")
+	mustSucceed(t, r, "user add carol")
+
+	var childPID int
+	inspect := func(pid int) {
+		children := childProcesses(t, pid)
+		if len(children) != 1 {
+			t.Fatalf("serve has child processes %v, want one", children)
+		}
+
+		childPID = children[0]
+		cmdline := readProcFile(t, childPID, "cmdline")
+		if args := strings.Split(strings.TrimRight(cmdline, "\x00"), "\x00"); args[len(args)-1] != "password-worker" {
+			t.Errorf("child command line = %q, want it to end with password-worker", args)
+		}
+
+		if stat := readProcFile(t, childPID, "stat"); procStatField(stat, 41) != "5" {
+			t.Errorf("child scheduling policy = %s, want 5 (SCHED_IDLE)", procStatField(stat, 41))
+		}
+
+		if env := readProcFile(t, childPID, "environ"); !strings.HasPrefix(env, "GOMAXPROCS=") ||
+			strings.Count(env, "\x00") != 1 {
+			t.Errorf("child environment = %q, want GOMAXPROCS only", env)
+		}
+	}
+
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-workers", "2")
+
+	// The child exits when serve closes its standard input at shutdown.
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(childPID, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("password child %d still runs 5 s after serve stopped", childPID)
+		}
+
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestServePasswordProcessOff(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "off.db")
+
+	r := run(t, db, "carol-password\n", "user", "add", "carol", "--scopes", "me", "--password-stdin")
+	mustSucceed(t, r, "user add carol")
+
+	inspect := func(pid int) {
+		if children := childProcesses(t, pid); len(children) != 0 {
+			t.Errorf("serve --password-process off has child processes %v, want none", children)
+		}
+	}
+
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-process", "off")
+}
+
+func TestServeRejectsUnknownPasswordProcess(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bad.db")
+
+	r := run(t, db, "", "serve", "--addr", "127.0.0.1:0", "--password-process", "fast")
+	mustFail(t, r, "serve --password-process fast",
+		`invalid --password-process "fast": use idle, low, normal or off`)
+}
+
+// childProcesses returns the IDs of the processes that pid's threads
+// started and that still run.
+func childProcesses(t *testing.T, pid int) []int {
+	t.Helper()
+
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var children []int
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue // the thread has exited
+		}
+
+		for _, field := range strings.Fields(string(data)) {
+			var child int
+			if _, err := fmt.Sscan(field, &child); err == nil {
+				children = append(children, child)
+			}
+		}
+	}
+
+	return children
+}
+
+func readProcFile(t *testing.T, pid int, name string) string {
+	t.Helper()
+
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
+	if err != nil {
+		t.Fatalf("read /proc/%d/%s: %v", pid, name, err)
+	}
+
+	return string(data)
+}
+
+// procStatField returns field n, counted from 1, of a /proc stat line.
+// The fields after the command name, which may hold spaces, start with
+// the third.
+func procStatField(stat string, n int) string {
+	fields := strings.Fields(stat[bytes.LastIndexByte([]byte(stat), ')')+1:])
+	return fields[n-3]
+}

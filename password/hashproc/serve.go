@@ -1,0 +1,158 @@
+package hashproc
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/scopegate/scopegate/password"
+)
+
+// Serve reads the requests of a [Client] from r, does the password work
+// and writes the responses to w. It runs up to workers requests at once,
+// or runtime.GOMAXPROCS(0) when workers is not positive. It returns nil
+// when r ends, after the running requests have been answered, and an
+// error for a malformed request or a failed write. The child process calls
+// it on its standard input and output and exits when it returns.
+func Serve(r io.Reader, w io.Writer, workers int) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+
+	out := &responseWriter{w: w}
+	slots := make(chan struct{}, workers)
+	var running sync.WaitGroup
+	defer running.Wait()
+
+	in := bufio.NewReader(r)
+	for {
+		req, err := readRequest(in)
+		if errors.Is(err, io.EOF) {
+			return out.failure()
+		}
+
+		if err != nil {
+			return fmt.Errorf("hashproc: %w", err)
+		}
+
+		if err := out.failure(); err != nil {
+			return err
+		}
+
+		slots <- struct{}{}
+		running.Go(func() {
+			defer func() { <-slots }()
+			out.write(handle(req))
+		})
+	}
+}
+
+// responseWriter writes whole responses from concurrent workers and keeps
+// the first write error.
+type responseWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+func (rw *responseWriter) write(resp response) {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+
+	if rw.err != nil {
+		return
+	}
+
+	if err := writeResponse(rw.w, resp); err != nil {
+		rw.err = fmt.Errorf("hashproc: write response: %w", err)
+	}
+}
+
+func (rw *responseWriter) failure() error {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+
+	return rw.err
+}
+
+// handle does the work of one request.
+func handle(req request) response {
+	hasher := password.Hasher{Params: req.params}
+	resp := response{id: req.id}
+
+	switch req.op {
+	case opVerify:
+		ok, err := hasher.Verify(req.plain, req.encoded)
+		if err != nil {
+			return errorResponse(req.id, err)
+		}
+
+		resp.status = statusMismatch
+		if ok {
+			resp.status = statusMatch
+		}
+	case opVerifyDummy:
+		hasher.VerifyDummy(req.plain)
+		resp.status = statusDone
+	case opHash:
+		encoded, err := hasher.Hash(req.plain)
+		if err != nil {
+			return errorResponse(req.id, err)
+		}
+
+		resp.status = statusHashed
+		resp.text = encoded
+	default:
+		return errorResponse(req.id, fmt.Errorf("hashproc: unknown operation %d", req.op))
+	}
+
+	return resp
+}
+
+// errorKinds pairs the password package's errors with their wire kinds.
+var errorKinds = []struct {
+	kind uint8
+	err  error
+}{
+	{kindMalformedHash, password.ErrMalformedHash},
+	{kindUnsupportedHash, password.ErrUnsupportedHash},
+	{kindEmptyPassword, password.ErrEmptyPassword},
+	{kindInvalidParams, password.ErrInvalidParams},
+}
+
+func errorResponse(id uint64, err error) response {
+	resp := response{id: id, status: statusError, kind: kindOther, text: err.Error()}
+	for _, known := range errorKinds {
+		if errors.Is(err, known.err) {
+			resp.kind = known.kind
+			break
+		}
+	}
+
+	return resp
+}
+
+// remoteError is an error of the child, rebuilt in the parent so that
+// errors.Is finds the password package's error it wrapped.
+type remoteError struct {
+	text string
+	kind error
+}
+
+func (e *remoteError) Error() string { return e.text }
+
+func (e *remoteError) Unwrap() error { return e.kind }
+
+// decodeError rebuilds the error of a statusError response.
+func decodeError(resp response) error {
+	for _, known := range errorKinds {
+		if known.kind == resp.kind {
+			return &remoteError{text: resp.text, kind: known.err}
+		}
+	}
+
+	return &remoteError{text: resp.text}
+}

@@ -1,0 +1,174 @@
+package hashproc
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/scopegate/scopegate/password"
+)
+
+// serveFrames runs Serve on the given request stream and returns the
+// responses it wrote and its error.
+func serveFrames(t *testing.T, input []byte) ([]response, error) {
+	t.Helper()
+
+	var out bytes.Buffer
+	err := Serve(bytes.NewReader(input), &out, 2)
+
+	var responses []response
+	r := bufio.NewReader(&out)
+	for {
+		resp, readErr := readResponse(r)
+		if errors.Is(readErr, io.EOF) {
+			return responses, err
+		}
+
+		if readErr != nil {
+			t.Fatalf("read Serve's output: %v", readErr)
+		}
+
+		responses = append(responses, resp)
+	}
+}
+
+func encodeRequests(t *testing.T, reqs ...request) []byte {
+	t.Helper()
+
+	var buf bytes.Buffer
+	for _, req := range reqs {
+		if err := writeRequest(&buf, req); err != nil {
+			t.Fatalf("writeRequest: %v", err)
+		}
+	}
+
+	return buf.Bytes()
+}
+
+func TestServeAnswersEachRequest(t *testing.T) {
+	encoded := hashInProcess(t, "secret")
+	input := encodeRequests(t,
+		request{id: 1, op: opVerify, plain: "secret", encoded: encoded},
+		request{id: 2, op: opVerify, plain: "wrong", encoded: encoded},
+		request{id: 3, op: opHash, params: testParams, plain: "secret"},
+		request{id: 4, op: opVerifyDummy, params: testParams, plain: "secret"},
+		request{id: 5, op: opVerify, plain: "secret", encoded: "not a hash"},
+		request{id: 6, op: 42},
+	)
+
+	responses, err := serveFrames(t, input)
+	if err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+
+	byID := make(map[uint64]response)
+	for _, resp := range responses {
+		byID[resp.id] = resp
+	}
+
+	if len(byID) != 6 {
+		t.Fatalf("Serve answered ids %v, want 1 to 6 once each", byID)
+	}
+
+	checks := []struct {
+		id     uint64
+		status uint8
+		kind   uint8
+	}{
+		{1, statusMatch, 0},
+		{2, statusMismatch, 0},
+		{3, statusHashed, 0},
+		{4, statusDone, 0},
+		{5, statusError, kindMalformedHash},
+		{6, statusError, kindOther},
+	}
+	for _, check := range checks {
+		resp := byID[check.id]
+		if resp.status != check.status || resp.kind != check.kind {
+			t.Errorf("request %d: status %d kind %d, want status %d kind %d (text %q)",
+				check.id, resp.status, resp.kind, check.status, check.kind, resp.text)
+		}
+	}
+
+	if ok, err := password.Verify("secret", byID[3].text); err != nil || !ok {
+		t.Errorf("hash from Serve does not verify: %v, %v", ok, err)
+	}
+
+	if !strings.Contains(byID[6].text, "unknown operation 42") {
+		t.Errorf("unknown operation text = %q", byID[6].text)
+	}
+}
+
+func TestServeRejectsBrokenStreams(t *testing.T) {
+	valid := encodeRequests(t, request{id: 1, op: opVerifyDummy, params: testParams, plain: "x"})
+
+	oversized := binary.LittleEndian.AppendUint32(nil, maxFrameBytes+1)
+
+	truncatedField := binary.LittleEndian.AppendUint32(nil, 9)
+	truncatedField = append(truncatedField, make([]byte, 9)...)
+
+	trailing := bytes.Clone(valid)
+	binary.LittleEndian.PutUint32(trailing, binary.LittleEndian.Uint32(trailing)+1)
+	trailing = append(trailing, 0)
+
+	tests := []struct {
+		name  string
+		input []byte
+		want  string
+	}{
+		{"frame over the limit", oversized, "larger than"},
+		{"frame cut short", valid[:len(valid)-1], "unexpected EOF"},
+		{"field past the frame", truncatedField, "ends inside a field"},
+		{"bytes after the last field", trailing, "after the last field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := serveFrames(t, tt.input)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Serve error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestServeStopsAtEndOfInput(t *testing.T) {
+	responses, err := serveFrames(t, nil)
+	if err != nil || len(responses) != 0 {
+		t.Errorf("Serve(empty input) = %d responses, %v; want none, nil", len(responses), err)
+	}
+}
+
+func TestWriteRequestRejectsOversizedPassword(t *testing.T) {
+	err := writeRequest(io.Discard, request{op: opVerify, plain: strings.Repeat("x", maxFrameBytes)})
+	if !errors.Is(err, errFrameTooLarge) {
+		t.Errorf("writeRequest(oversized) error = %v, want errFrameTooLarge", err)
+	}
+}
+
+func FuzzReadRequest(f *testing.F) {
+	f.Add([]byte{})
+	var buf bytes.Buffer
+	_ = writeRequest(&buf, request{id: 7, op: opHash, params: testParams, plain: "secret", encoded: "x"})
+	f.Add(buf.Bytes())
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := readRequest(bufio.NewReader(bytes.NewReader(data)))
+		if err != nil {
+			return
+		}
+
+		var out bytes.Buffer
+		if err := writeRequest(&out, req); err != nil {
+			t.Fatalf("writeRequest of a request just read: %v", err)
+		}
+
+		again, err := readRequest(bufio.NewReader(&out))
+		if err != nil || again != req {
+			t.Fatalf("round trip = %+v, %v; want %+v", again, err, req)
+		}
+	})
+}
