@@ -8,15 +8,16 @@
 //	go run ./bench -scenarios me,flood -rounds 5 -duration 10s
 //	go run ./bench -peer http://127.0.0.1:8001 -peer-pid 12345
 //
-// In one run it builds ./cmd/scopegate and ./bench/ceiling into a
-// temporary directory, starts the ceiling and `scopegate serve --demo` on
+// In one run it builds ./cmd/scopegate, ./bench/ceiling and ./bench/spin
+// into a temporary directory, starts the ceiling and `scopegate serve --demo` on
 // a temporary SQLite file, each on a free port of 127.0.0.1, and loads them
 // in turn with wrk (Debian package wrk), A B A B for -rounds rounds, so
 // that a change in the machine's load affects every target alike. For each
 // target it reports the median over the rounds of requests per second,
 // p50 and p99 latency, and the server's CPU time per request (user plus
-// system time from /proc/PID/stat, before and after each run, divided by
-// the requests served), and the ratios to the ceiling. wrk runs on the
+// system time from /proc/PID/stat of the server and its child processes,
+// before and after each run, divided by the requests served), and the
+// ratios to the ceiling. wrk runs on the
 // same machine and takes CPU time of its own, which is not counted.
 //
 // Scenarios, chosen with -scenarios:
@@ -28,12 +29,14 @@
 //	        server's parameters, measured in this process in the same run
 //	flood   GET /users/me/ at a steady load of a few thousand requests
 //	        per second at most, alone and while a login flood keeps the
-//	        password workers busy
+//	        password workers busy; on scopegate also while ./bench/spin
+//	        keeps every CPU busy at the idle scheduling class, the floor
+//	        that any background CPU work adds
 //	users   logins and GET /users/me/ with 100 users and with -users
 //	        users, seeded by one SQL statement in one transaction; also in
 //	        PostgreSQL when -database-url is set
-//	memory  resident memory idle and under load, and start-up time until
-//	        /healthz answers
+//	memory  resident memory idle and under load, the server's child
+//	        processes included, and start-up time until /healthz answers
 //
 // The peer (-peer and -peer-pid) is a server the harness does not start:
 // it must serve the FastAPI tutorial's routes on 127.0.0.1, accept johndoe

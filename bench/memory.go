@@ -9,7 +9,8 @@ import (
 )
 
 // memory prints the start-up time of fresh servers and the resident memory
-// of the shared servers idle, under load and at their peak.
+// of the shared servers, their child processes included, idle, under load
+// and at their peak.
 func (h *harness) memory(ctx context.Context) error {
 	startups, err := h.startupTimes(ctx)
 	if err != nil {
@@ -22,7 +23,7 @@ func (h *harness) memory(ctx context.Context) error {
 	}
 
 	tbl := newTable("Memory and start-up", "target", "start-up", "RSS idle at start", "RSS under load",
-		"peak RSS (VmHWM)")
+		"peak RSS (sum of VmHWM)")
 
 	for _, t := range targets {
 		l := load{path: "/users/me/", threads: h.opts.threads, connections: h.opts.connections,
@@ -49,6 +50,8 @@ func (h *harness) memory(ctx context.Context) error {
 		"database (scopegate migrates it and creates its signing key); RSS idle at start: VmRSS after /healthz "+
 		"answered, before any login (the peer: when the harness first saw it); under load: VmRSS right after "+
 		"a wrk -c %d run of GET /users/me/ for %s", h.opts.rounds, h.opts.connections, h.opts.duration))
+	tbl.note("Every RSS figure is the sum over the server process and its child processes. The peak is the sum " +
+		"of each process's own VmHWM, an upper bound: the processes may have reached their peaks at different times")
 	tbl.print()
 
 	return nil

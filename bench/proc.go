@@ -1,13 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -29,49 +31,270 @@ func readClockTicks() float64 {
 	return ticks
 }
 
-// cpuTime returns the user and system CPU time that process pid and all its
-// threads have used, from /proc/PID/stat.
+// procRoot is the proc file system the harness reads its measurements from.
+const procRoot = procFS("/proc")
+
+// procFS is the root of a proc file system, such as /proc. Tests point it
+// at a folder of their own.
+type procFS string
+
+// cpuTime returns the user and system CPU time that process pid, its
+// threads and its descendants have used, from /proc/PID/stat. It adds the
+// times of pid and of every live descendant, and their times of exited
+// children they have waited for.
 func cpuTime(pid int) (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	ticks, err := procRoot.treeTicks(pid)
 	if err != nil {
-		return 0, fmt.Errorf("read CPU time: %w", err)
+		return 0, fmt.Errorf("read CPU time of PID %d: %w", pid, err)
 	}
 
-	// The command name in parentheses may contain spaces, so the fields
-	// are counted from the last closing parenthesis: utime and stime are
-	// fields 14 and 15 of the line, 12 and 13 after it.
-	end := bytes.LastIndexByte(data, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("read CPU time: /proc/%d/stat has no command name", pid)
-	}
-
-	fields := strings.Fields(string(data[end+1:]))
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("read CPU time: /proc/%d/stat has %d fields", pid, len(fields))
-	}
-
-	var ticks float64
-	for _, field := range fields[11:13] {
-		n, err := strconv.ParseUint(field, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("read CPU time: %w", err)
-		}
-
-		ticks += float64(n)
-	}
-
-	return time.Duration(ticks / clockTicks * float64(time.Second)), nil
+	return time.Duration(float64(ticks) / clockTicks * float64(time.Second)), nil
 }
 
-// memory returns the resident set size of process pid now (VmRSS) and at
-// its peak (VmHWM), from /proc/PID/status.
+// memory returns the resident set size of process pid and its live
+// descendants now (the sum of their VmRSS) and at its peak (the sum of
+// their VmHWM), from /proc/PID/status.
+//
+// The peak is an upper bound, because each process reached its own VmHWM
+// at its own time, so the tree may never have held the sum at once.
 func memory(pid int) (rss, peak int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	rss, peak, err = procRoot.treeMemory(pid)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read memory: %w", err)
+		return 0, 0, fmt.Errorf("read memory of PID %d: %w", pid, err)
 	}
 
-	for line := range strings.Lines(string(data)) {
+	return rss, peak, nil
+}
+
+// treeTicks sums the CPU ticks of pid and its live descendants. A
+// descendant that exits during the walk is left out, and its ticks show up
+// in its parent's times of waited-for children once the parent waits for
+// it. Until then, or when the walk reads the parent before the child has
+// exited, a sample may miss or double one child's time.
+func (p procFS) treeTicks(pid int) (uint64, error) {
+	var total uint64
+
+	err := p.readTree(pid, "stat", func(_ int, text string) error {
+		ticks, err := parseStatTicks(text)
+		total += ticks
+
+		return err
+	})
+
+	return total, err
+}
+
+// treeMemory sums VmRSS and VmHWM over pid and its live descendants. A
+// descendant that exits during the walk, or that is a zombie with no
+// memory left, counts as zero.
+func (p procFS) treeMemory(pid int) (rss, peak int64, err error) {
+	err = p.readTree(pid, "status", func(id int, text string) error {
+		m, err := parseStatus(text)
+		if err != nil {
+			return err
+		}
+
+		if id == pid && !m.hasRSS {
+			return errors.New("no VmRSS; the process is a zombie or a kernel thread")
+		}
+
+		rss += m.rss
+		peak += m.peak
+
+		return nil
+	})
+
+	return rss, peak, err
+}
+
+// readTree reads the file name, such as stat, of pid and of each of its
+// live descendants, and calls visit with each PID and text. It skips a
+// descendant that exits before its file is read, but not pid itself.
+func (p procFS) readTree(pid int, name string, visit func(pid int, text string) error) error {
+	pids, err := p.tree(pid)
+	if err != nil {
+		return err
+	}
+
+	for _, id := range pids {
+		data, err := os.ReadFile(filepath.Join(string(p), strconv.Itoa(id), name))
+		if vanished(err) && id != pid {
+			continue
+		}
+
+		if err != nil {
+			return err
+		}
+
+		if err := visit(id, string(data)); err != nil {
+			return fmt.Errorf("/proc/%d/%s: %w", id, name, err)
+		}
+	}
+
+	return nil
+}
+
+// tree returns pid followed by its live descendants, found through the
+// children files of every thread, /proc/PID/task/TID/children (Linux 3.5
+// and later with CONFIG_PROC_CHILDREN). The kernel documents these lists
+// as reliable only while the children are stopped, so a process forked
+// during the walk may be missed.
+func (p procFS) tree(pid int) ([]int, error) {
+	seen := map[int]bool{pid: true}
+	pids := []int{pid}
+
+	for i := 0; i < len(pids); i++ {
+		children, err := p.children(pids[i])
+		if err != nil {
+			return nil, err
+		}
+
+		for _, child := range children {
+			if !seen[child] {
+				seen[child] = true
+				pids = append(pids, child)
+			}
+		}
+	}
+
+	return pids, nil
+}
+
+// children returns the child processes of every thread of pid, or none
+// when pid has exited.
+func (p procFS) children(pid int) ([]int, error) {
+	tasks, err := os.ReadDir(filepath.Join(string(p), strconv.Itoa(pid), "task"))
+	if vanished(err) {
+		return nil, nil
+	}
+
+	if err != nil {
+		return nil, fmt.Errorf("list threads: %w", err)
+	}
+
+	var all []int
+	for _, task := range tasks {
+		data, err := os.ReadFile(filepath.Join(string(p), strconv.Itoa(pid), "task", task.Name(), "children"))
+		if vanished(err) {
+			continue
+		}
+
+		if err != nil {
+			return nil, fmt.Errorf("read children: %w", err)
+		}
+
+		children, err := parseChildren(string(data))
+		if err != nil {
+			return nil, fmt.Errorf("/proc/%d/task/%s/children: %w", pid, task.Name(), err)
+		}
+
+		all = append(all, children...)
+	}
+
+	return all, nil
+}
+
+// vanished reports whether err comes from reading the /proc files of a
+// process or thread that has exited. Linux returns ENOENT once it is gone
+// and ESRCH while it is being torn down.
+func vanished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+}
+
+// parseChildren parses a /proc/PID/task/TID/children file, which lists the
+// PIDs of the thread's children, each followed by a space.
+func parseChildren(text string) ([]int, error) {
+	fields := strings.Fields(text)
+
+	pids := make([]int, 0, len(fields))
+	for _, field := range fields {
+		pid, err := strconv.Atoi(field)
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("invalid PID %q", field)
+		}
+
+		pids = append(pids, pid)
+	}
+
+	return pids, nil
+}
+
+// statFields returns the fields of a /proc/PID/stat line after the command
+// name, so that field n of proc(5), counted from 1, is at index n-3. The
+// command name in parentheses may contain spaces and parentheses, so the
+// fields start after the last closing parenthesis.
+func statFields(text string) ([]string, error) {
+	end := strings.LastIndexByte(text, ')')
+	if end < 0 {
+		return nil, errors.New("no command name in parentheses")
+	}
+
+	return strings.Fields(text[end+1:]), nil
+}
+
+// parseStatTicks returns the sum of utime, stime, cutime and cstime
+// (fields 14 to 17) of a /proc/PID/stat line, in clock ticks. cutime and
+// cstime are the times of the children that the process has waited for,
+// so a child that exits between two samples still counts.
+func parseStatTicks(text string) (uint64, error) {
+	fields, err := statFields(text)
+	if err != nil {
+		return 0, err
+	}
+
+	if len(fields) < 15 {
+		return 0, fmt.Errorf("%d fields after the command name, want at least 15", len(fields))
+	}
+
+	var ticks uint64
+	for _, field := range fields[11:15] {
+		n, err := strconv.ParseUint(field, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid CPU time: %w", err)
+		}
+
+		ticks += n
+	}
+
+	return ticks, nil
+}
+
+// parseStatPolicy returns the scheduling policy (field 41) of a
+// /proc/PID/stat line, such as 0 for SCHED_OTHER and 5 for SCHED_IDLE.
+func parseStatPolicy(text string) (int, error) {
+	fields, err := statFields(text)
+	if err != nil {
+		return 0, err
+	}
+
+	if len(fields) < 39 {
+		return 0, fmt.Errorf("%d fields after the command name, want at least 39", len(fields))
+	}
+
+	policy, err := strconv.Atoi(fields[38])
+	if err != nil {
+		return 0, fmt.Errorf("invalid scheduling policy: %w", err)
+	}
+
+	return policy, nil
+}
+
+// processMemory is the memory of one process in /proc/PID/status, in
+// bytes.
+type processMemory struct {
+	rss, peak int64
+
+	// hasRSS is false for a zombie or a kernel thread, which have no VmRSS
+	// line.
+	hasRSS bool
+}
+
+// parseStatus reads VmRSS and VmHWM from /proc/PID/status text.
+func parseStatus(text string) (processMemory, error) {
+	var m processMemory
+	var err error
+
+	for line := range strings.Lines(text) {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
@@ -79,21 +302,18 @@ func memory(pid int) (rss, peak int64, err error) {
 
 		switch name {
 		case "VmRSS":
-			rss, err = parseKilobytes(value)
+			m.rss, err = parseKilobytes(value)
+			m.hasRSS = true
 		case "VmHWM":
-			peak, err = parseKilobytes(value)
+			m.peak, err = parseKilobytes(value)
 		}
 
 		if err != nil {
-			return 0, 0, fmt.Errorf("read memory: %s: %w", name, err)
+			return processMemory{}, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 
-	if rss == 0 {
-		return 0, 0, errors.New("read memory: no VmRSS in /proc status")
-	}
-
-	return rss, peak, nil
+	return m, nil
 }
 
 // parseKilobytes parses a /proc/PID/status value such as " 12345 kB" into

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scopegate/scopegate/password"
@@ -148,7 +151,7 @@ func (h *harness) throughput(ctx context.Context, title, path string) error {
 	}
 
 	tbl.note(fmt.Sprintf("wrk -t %d -c %d, %d rounds of %s, medians; CPU/req is the server's user+system time "+
-		"per request", h.opts.threads, h.opts.connections, h.opts.rounds, h.opts.duration))
+		"per request, its child processes included", h.opts.threads, h.opts.connections, h.opts.rounds, h.opts.duration))
 	tbl.print()
 
 	if h.peer != nil && path == "/users/me/" {
@@ -188,6 +191,46 @@ func hashingCeiling() (time.Duration, float64, error) {
 	return one, float64(runtime.NumCPU()) / one.Seconds(), nil
 }
 
+// parallelHashing verifies one argon2id hash in a loop on one goroutine
+// per CPU for d, in this process, and returns the verifications per
+// second. Unlike the hashing ceiling, it includes what concurrent
+// verifications cost each other, such as shared caches and memory
+// bandwidth.
+func parallelHashing(d time.Duration) (float64, error) {
+	var hasher password.Hasher
+
+	encoded, err := hasher.Hash("secret")
+	if err != nil {
+		return 0, err
+	}
+
+	var count atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+
+	for range runtime.NumCPU() {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if ok, err := hasher.Verify("secret", encoded); err != nil || !ok {
+					failed.Store(true)
+					return
+				}
+
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+
+	if failed.Load() {
+		return 0, errors.New("parallel hashing: a verification of the harness's own hash failed")
+	}
+
+	return float64(count.Load()) / time.Since(start).Seconds(), nil
+}
+
 // tokenThroughput loads POST /token on scopegate and the peer in turn, and
 // compares scopegate with the hashing ceiling measured between the runs.
 func (h *harness) tokenThroughput(ctx context.Context) error {
@@ -203,7 +246,7 @@ func (h *harness) tokenThroughput(ctx context.Context) error {
 
 	results := make(map[*target][]result)
 	var verifications []time.Duration
-	var ceilings []float64
+	var ceilings, loops []float64
 
 	for range h.opts.rounds {
 		one, ceiling, err := hashingCeiling()
@@ -211,8 +254,14 @@ func (h *harness) tokenThroughput(ctx context.Context) error {
 			return err
 		}
 
+		loop, err := parallelHashing(h.opts.duration)
+		if err != nil {
+			return err
+		}
+
 		verifications = append(verifications, one)
 		ceilings = append(ceilings, ceiling)
+		loops = append(loops, loop)
 
 		for _, t := range targets[1:] {
 			l := load{path: "/token", threads: 1, connections: h.opts.floodConnections,
@@ -229,25 +278,29 @@ func (h *harness) tokenThroughput(ctx context.Context) error {
 
 	slices.Sort(verifications)
 	slices.Sort(ceilings)
-	one, ceiling := verifications[len(verifications)/2], ceilings[len(ceilings)/2]
+	slices.Sort(loops)
+	one, ceiling, loop := verifications[len(verifications)/2], ceilings[len(ceilings)/2], loops[len(loops)/2]
 
 	tbl := newTable("POST /token (password grant)", "target", "logins/s", "p50", "p99", "CPU/login", "failed",
-		"vs hashing ceiling")
-	tbl.add("hashing ceiling", perSecond(ceiling), ms(one), "", "", "", "1.00")
+		"vs hashing ceiling", "vs parallel loop")
+	tbl.add("hashing ceiling", perSecond(ceiling), ms(one), "", "", "", "1.00", "")
+	tbl.add("parallel hashing loop", perSecond(loop), "", "", "", "", ratio(loop, ceiling), "1.00")
 
 	for _, t := range targets[1:] {
 		m := median(results[t])
-		vs := ratio(m.perSecond, ceiling)
+		vsCeiling, vsLoop := ratio(m.perSecond, ceiling), ratio(m.perSecond, loop)
 		if t != h.scopegate {
-			vs = "other algorithm"
+			vsCeiling, vsLoop = "other algorithm", ""
 		}
 
 		tbl.add(t.name, perSecond(m.perSecond), ms(m.p50), ms(m.p99), ms(m.cpuPerRequest()),
-			fmt.Sprint(m.failed), vs)
+			fmt.Sprint(m.failed), vsCeiling, vsLoop)
 	}
 
 	tbl.note(fmt.Sprintf("hashing ceiling: %d CPUs / %s per argon2id verification (password.DefaultParams, "+
-		"median of 9 in the harness); wrk -t 1 -c %d, %d rounds of %s", runtime.NumCPU(), ms(one),
+		"median of 9 in the harness); parallel hashing loop: one goroutine per CPU verifying in the harness "+
+		"for the run's duration; wrk -t 1 -c %d, %d rounds of %s; CPU/login is the server's user+system time "+
+		"per login, its child processes included", runtime.NumCPU(), ms(one),
 		h.opts.floodConnections, h.opts.rounds, h.opts.duration))
 	tbl.print()
 
@@ -263,8 +316,21 @@ const (
 	probePause       = time.Millisecond
 )
 
+// floodRuns are the results of the flood scenario, one per round.
+type floodRuns struct {
+	// alone, during and logins are the probe alone, the probe during a
+	// login flood and the flood, per target.
+	alone, during, logins map[*target][]result
+
+	// busy is the probe on scopegate while the busy loop runs instead of
+	// the logins, and busyCPUs the CPUs the busy loop used meanwhile.
+	busy     []result
+	busyCPUs []float64
+}
+
 // flood measures GET /users/me/ at low concurrency alone and while a login
-// flood runs, on scopegate and on the peer.
+// flood runs, on scopegate and on the peer, and on scopegate also while an
+// idle-priority busy loop runs instead of the flood.
 func (h *harness) flood(ctx context.Context) error {
 	targets, err := h.targets(ctx)
 	if err != nil {
@@ -281,47 +347,122 @@ func (h *harness) flood(ctx context.Context) error {
 		return err
 	}
 
-	alone := make(map[*target][]result)
-	during := make(map[*target][]result)
-	logins := make(map[*target][]result)
+	runs := floodRuns{
+		alone:  make(map[*target][]result),
+		during: make(map[*target][]result),
+		logins: make(map[*target][]result),
+	}
 
 	for range h.opts.rounds {
 		for _, t := range targets[1:] {
 			probe := load{path: "/users/me/", threads: 1, connections: probeConnections, duration: h.opts.duration,
 				token: t.token, script: pause}
 
-			r, err := probe.run(ctx, t)
-			if err != nil {
+			if err := h.floodRound(ctx, t, probe, script, &runs); err != nil {
 				return err
 			}
-
-			alone[t] = append(alone[t], r)
-
-			r, flood, err := h.duringFlood(ctx, t, probe, script)
-			if err != nil {
-				return err
-			}
-
-			during[t] = append(during[t], r)
-			logins[t] = append(logins[t], flood)
 		}
 	}
 
+	h.printFlood(targets[1:], runs)
+
+	return nil
+}
+
+// floodRound runs probe on t alone, during a login flood and, for
+// scopegate, during the busy loop, and appends the results to runs.
+func (h *harness) floodRound(ctx context.Context, t *target, probe load, script string, runs *floodRuns) error {
+	r, err := probe.run(ctx, t)
+	if err != nil {
+		return err
+	}
+
+	runs.alone[t] = append(runs.alone[t], r)
+
+	r, flood, err := h.duringFlood(ctx, t, probe, script)
+	if err != nil {
+		return err
+	}
+
+	runs.during[t] = append(runs.during[t], r)
+	runs.logins[t] = append(runs.logins[t], flood)
+
+	if t != h.scopegate {
+		return nil
+	}
+
+	r, cpus, err := h.duringBusyLoop(ctx, t, probe)
+	if err != nil {
+		return err
+	}
+
+	runs.busy = append(runs.busy, r)
+	runs.busyCPUs = append(runs.busyCPUs, cpus)
+
+	return nil
+}
+
+func (h *harness) printFlood(targets []*target, runs floodRuns) {
 	tbl := newTable("GET /users/me/ alone and during a login flood", "target", "p50 alone", "p99 alone",
-		"p50 flood", "p99 flood", "p99 flood / alone", "req/s alone", "req/s flood", "logins/s", "logins failed")
-	for _, t := range targets[1:] {
-		a, d, f := median(alone[t]), median(during[t]), median(logins[t])
+		"p50 during", "p99 during", "p99 during / alone", "req/s alone", "req/s during", "logins/s",
+		"logins failed")
+
+	for _, t := range targets {
+		a, d, f := median(runs.alone[t]), median(runs.during[t]), median(runs.logins[t])
 		tbl.add(t.name, ms(a.p50), ms(a.p99), ms(d.p50), ms(d.p99), ratio(float64(d.p99), float64(a.p99)),
 			perSecond(a.perSecond), perSecond(d.perSecond), perSecond(f.perSecond), fmt.Sprint(f.failed))
+
+		if t == h.scopegate {
+			b := median(runs.busy)
+			tbl.add("scopegate, idle-priority busy loop instead of logins", ms(a.p50), ms(a.p99), ms(b.p50),
+				ms(b.p99), ratio(float64(b.p99), float64(a.p99)), perSecond(a.perSecond), perSecond(b.perSecond),
+				"", "")
+		}
 	}
+
+	slices.Sort(runs.busyCPUs)
 
 	tbl.note(fmt.Sprintf("probe: wrk -t 1 -c %d GET /users/me/ for %s, each connection pausing %s between "+
 		"requests; flood: wrk -t 1 -c %d POST /token (johndoe), started 1 s before the probe, each connection "+
 		"pausing 1 s after a 503; %d rounds, medians; failed logins are 503 answers", probeConnections,
 		h.opts.duration, probePause, h.opts.floodConnections, h.opts.rounds))
+	tbl.note(fmt.Sprintf("busy loop: the same probe on scopegate with no login, while bench/spin keeps %d "+
+		"threads (one per CPU) busy at the idle scheduling class, SCHED_IDLE; it used %.2f CPUs during the "+
+		"probe (median). Its p99 is the floor that any background CPU work adds to the probe on this machine",
+		runtime.NumCPU(), runs.busyCPUs[len(runs.busyCPUs)/2]))
 	tbl.print()
+}
 
-	return nil
+// duringBusyLoop runs probe on t while bench/spin keeps every CPU busy at
+// SCHED_IDLE, and returns the probe's result and the CPUs the busy loop
+// used during the probe.
+func (h *harness) duringBusyLoop(ctx context.Context, t *target, probe load) (result, float64, error) {
+	loop, err := h.build.startBusyLoop(probe.duration + 2*time.Second)
+	if err != nil {
+		return result{}, 0, err
+	}
+	defer loop.stop()
+
+	before, err := cpuTime(loop.pid)
+	if err != nil {
+		return result{}, 0, err
+	}
+
+	start := time.Now()
+
+	r, err := probe.run(ctx, t)
+	if err != nil {
+		return result{}, 0, err
+	}
+
+	elapsed := time.Since(start)
+
+	after, err := cpuTime(loop.pid)
+	if err != nil {
+		return result{}, 0, err
+	}
+
+	return r, (after - before).Seconds() / elapsed.Seconds(), nil
 }
 
 // duringFlood runs probe on t while a login flood runs on t, and returns

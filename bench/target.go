@@ -188,24 +188,27 @@ func login(ctx context.Context, baseURL, username, password string) (string, err
 	return body.AccessToken, nil
 }
 
-// scopegateBuild is the scopegate binary and the ceiling server, built
-// once per run into dir.
+// scopegateBuild is the scopegate binary, the ceiling server and the busy
+// loop, built once per run into dir.
 type scopegateBuild struct {
 	scopegate string
 	ceiling   string
+	spin      string
 	dir       string
 }
 
-// buildBinaries builds ./cmd/scopegate and ./bench/ceiling of the module
-// that holds the working directory.
+// buildBinaries builds ./cmd/scopegate, ./bench/ceiling and ./bench/spin
+// of the module that holds the working directory.
 func buildBinaries(ctx context.Context, dir string) (*scopegateBuild, error) {
 	b := &scopegateBuild{
 		scopegate: filepath.Join(dir, "scopegate"),
 		ceiling:   filepath.Join(dir, "ceiling"),
+		spin:      filepath.Join(dir, "spin"),
 		dir:       dir,
 	}
 
-	for pkg, out := range map[string]string{"./cmd/scopegate": b.scopegate, "./bench/ceiling": b.ceiling} {
+	binaries := map[string]string{"./cmd/scopegate": b.scopegate, "./bench/ceiling": b.ceiling, "./bench/spin": b.spin}
+	for pkg, out := range binaries {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
