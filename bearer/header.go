@@ -73,7 +73,9 @@ var (
 // malformed, or when h has more than one Authorization header. The error
 // message never contains the header's value.
 func TokenFromHeader(h http.Header) (token string, err error) {
-	values := h.Values("Authorization")
+	// The key is in canonical form already, so the map is indexed directly
+	// instead of through Header.Values, which canonicalizes it again.
+	values := h["Authorization"]
 	if len(values) > 1 {
 		return "", errMultipleHeaders
 	}
@@ -109,7 +111,7 @@ func TokenFromHeader(h http.Header) (token string, err error) {
 // also the token68 rule of RFC 9110 §11.2.
 func isToken68(s string) bool {
 	i := 0
-	for i < len(s) && isToken68Char(s[i]) {
+	for i < len(s) && token68Chars[s[i]] {
 		i++
 	}
 
@@ -123,6 +125,17 @@ func isToken68(s string) bool {
 
 	return i == len(s)
 }
+
+// token68Chars marks the bytes that isToken68Char accepts. The scan runs
+// over every token of every request, and a table lookup per byte is faster
+// than the comparisons (BenchmarkTokenFromHeader).
+var token68Chars = func() (table [256]bool) {
+	for c := range len(table) {
+		table[c] = isToken68Char(byte(c))
+	}
+
+	return table
+}()
 
 func isToken68Char(c byte) bool {
 	switch {

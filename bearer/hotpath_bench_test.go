@@ -137,3 +137,19 @@ func issueBenchToken(b *testing.B, key token.Key) string {
 
 	return raw
 }
+
+// BenchmarkTokenFromHeader reads a header with a bearer token of the size
+// that scopegate issues, about 400 bytes.
+func BenchmarkTokenFromHeader(b *testing.B) {
+	token := string(bytes.Repeat([]byte("eyJhbGciOiJIUzI1NiJ9."), 19))
+	header := http.Header{"Authorization": {"Bearer " + token}}
+
+	if got, err := bearer.TokenFromHeader(header); err != nil || got != token {
+		b.Fatalf("TokenFromHeader = %d bytes, %v; want the token", len(got), err)
+	}
+
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = bearer.TokenFromHeader(header)
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,16 +39,45 @@ func (l userLoader) LoadPrincipal(ctx context.Context, claims bearer.Claims) (an
 		return nil, fmt.Errorf("%w: the token carries scopes its user may no longer hold", bearer.ErrInvalidToken)
 	}
 
-	return user, nil
+	return newAccount(user)
+}
+
+// account is the principal of a request: the token's user, and the body of
+// GET /users/me/. The principal cache keeps accounts, and drops one when
+// its user changes, so the body is encoded once per load of the user
+// instead of once per request.
+type account struct {
+	user   store.User
+	meJSON []byte
+}
+
+func newAccount(user store.User) (*account, error) {
+	body, err := json.Marshal(userResponse(user))
+	if err != nil {
+		return nil, fmt.Errorf("server: encode user %q: %w", user.Username, err)
+	}
+
+	return &account{user: user, meJSON: append(body, '\n')}, nil
 }
 
 func principalUser(r *http.Request) (store.User, bool) {
-	identity, ok := bearer.FromContext(r.Context())
+	acct, ok := principalAccount(r)
 	if !ok {
 		return store.User{}, false
 	}
 
-	user, ok := identity.Principal.(store.User)
+	return acct.user, true
+}
 
-	return user, ok
+// principalAccount returns the account that the bearer check loaded for
+// r, or false when there is none.
+func principalAccount(r *http.Request) (*account, bool) {
+	identity, ok := bearer.FromContext(r.Context())
+	if !ok {
+		return nil, false
+	}
+
+	acct, ok := identity.Principal.(*account)
+
+	return acct, ok && acct != nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/bearer"
 	"github.com/scopegate/scopegate/scope"
+	"github.com/scopegate/scopegate/store"
 )
 
 // The server's own scopes, declared next to the routes that use them.
@@ -55,18 +56,23 @@ type Status struct {
 }
 
 func (s *Server) readUserMe(w http.ResponseWriter, r *http.Request) {
-	user, ok := principalUser(r)
+	acct, ok := principalAccount(r)
 	if !ok {
 		s.failClosed(w, r)
 		return
 	}
 
-	writeJSON(w, http.StatusOK, User{
+	writeEncodedJSON(w, acct.meJSON)
+}
+
+// userResponse returns the body of GET /users/me/ for user.
+func userResponse(user store.User) User {
+	return User{
 		Username: user.Username,
 		Email:    optional(user.Email),
 		FullName: optional(user.FullName),
 		Disabled: user.Disabled,
-	})
+	}
 }
 
 func (s *Server) readOwnItems(w http.ResponseWriter, r *http.Request) {
@@ -90,8 +96,11 @@ func (s *Server) readOwnItems(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
+// statusOKJSON is the body of GET /status/, encoded once.
+var statusOKJSON = mustEncodeJSON(Status{Status: "ok"})
+
 func (s *Server) readSystemStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, Status{Status: "ok"})
+	writeEncodedJSON(w, statusOKJSON)
 }
 
 func optional(value string) *string {
