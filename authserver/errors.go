@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -128,7 +129,11 @@ func hashingBusy() *RFC6749Error {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var oauthErr *RFC6749Error
 	if !errors.As(err, &oauthErr) {
-		s.reportError(r.Context(), err)
+		// A request whose client went away is not a server failure.
+		if !errors.Is(err, context.Canceled) || r.Context().Err() == nil {
+			s.reportError(r.Context(), err)
+		}
+
 		oauthErr = internalError(err)
 	}
 

@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,7 +87,57 @@ func TestFailureFloorCapped(t *testing.T) {
 	var floor failureFloor
 	floor.observe(time.Hour)
 
-	if got := time.Duration(floor.slowest.Load()); got != maxFailureFloor {
+	if got := floor.current(); got != maxFailureFloor {
 		t.Errorf("floor after a one-hour check = %s, want the cap %s", got, maxFailureFloor)
+	}
+}
+
+// One slow check, such as one that waited for a busy CPU, raises the
+// floor only until recentChecks faster checks have followed it.
+func TestFailureFloorForgetsOldChecks(t *testing.T) {
+	floor := failureFloor{minimum: 400 * time.Millisecond}
+	floor.observe(3 * time.Second)
+
+	for range recentChecks - 1 {
+		floor.observe(20 * time.Millisecond)
+	}
+
+	if got := floor.current(); got != 3*time.Second {
+		t.Errorf("floor with the slow check among the recent ones = %s, want 3s", got)
+	}
+
+	floor.observe(20 * time.Millisecond)
+
+	if got := floor.current(); got != 400*time.Millisecond {
+		t.Errorf("floor after %d faster checks = %s, want the minimum 400ms", recentChecks, got)
+	}
+}
+
+// A password longer than any stored hash can match is rejected like a
+// wrong one, padded the same, without a lookup or a verification.
+func TestOverlongPasswordRejectedWithoutHashing(t *testing.T) {
+	const minimum = 150 * time.Millisecond
+
+	f := newFixture(t, func(cfg *Config) { cfg.MinFailedLogin = minimum })
+	overlong := strings.Repeat("p", maxPasswordBytes+1)
+
+	for _, username := range []string{"user1", "nobody"} {
+		start := time.Now()
+		rec := f.postForm("username=" + username + "&password=" + overlong)
+		took := time.Since(start)
+
+		checkError(t, rec, http.StatusBadRequest, "invalid_grant")
+
+		if !strings.Contains(rec.Body.String(), badCredentials) {
+			t.Errorf("%s: body = %s, want the wrong-password description", username, rec.Body)
+		}
+
+		if took < minimum {
+			t.Errorf("%s: rejection took %s, want the padding of %s", username, took, minimum)
+		}
+	}
+
+	if verify, dummy := f.hasher.counts(); verify != 0 || dummy != 0 {
+		t.Errorf("verifications = %d, dummy = %d; want none for an overlong password", verify, dummy)
 	}
 }

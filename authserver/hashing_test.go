@@ -96,3 +96,27 @@ func TestHashingRunsPasswordChecks(t *testing.T) {
 		t.Errorf("hasher calls = %d verify, %d dummy, want 2 and 1", verify, dummy)
 	}
 }
+
+// A login whose client has gone away while it waited for the pool is not
+// a server failure, so the error hook does not hear of it.
+func TestCanceledLoginNotReported(t *testing.T) {
+	pool, err := password.NewPool(password.PoolConfig{Workers: 1})
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+
+	f := newFixture(t, func(cfg *Config) { cfg.Hashing = pool })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	rec := f.serve(formRequest("username=user1&password=pass1").WithContext(ctx))
+	if rec.Code != http.StatusInternalServerError && rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("status = %d, want a 5xx that the gone client never reads", rec.Code)
+	}
+
+	if got := f.reportedErrors(); len(got) != 0 {
+		t.Errorf("error hook got %v, want nothing for a canceled request", got)
+	}
+}

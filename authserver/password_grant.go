@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scopegate/scopegate/password"
 	"github.com/scopegate/scopegate/scope"
 	"github.com/scopegate/scopegate/store"
 )
@@ -16,6 +17,10 @@ import (
 // an unknown username and a wrong password, so it does not reveal which
 // usernames exist.
 const badCredentials = "the username or password is incorrect"
+
+// maxPasswordBytes is the longest password a login may match: the longest
+// that password.Hasher hashes.
+const maxPasswordBytes = password.MaxLength
 
 // passwordGrant runs the resource owner password credentials grant
 // (RFC 6749 §4.3.2).
@@ -93,6 +98,13 @@ func (s *Server) requestedScopes(ctx context.Context, raw string) (scope.Set, er
 // as long as a wrong password and gets the same error.
 func (s *Server) checkPassword(ctx context.Context, username, password string) (store.User, error) {
 	start := time.Now()
+
+	// No stored hash can match a password longer than the hasher accepts,
+	// so it costs no lookup and no verification, only the usual padding.
+	if len(password) > maxPasswordBytes {
+		s.failures.wait(ctx, start)
+		return store.User{}, invalidGrant(badCredentials)
+	}
 
 	user, err := s.users.User(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {

@@ -10,6 +10,10 @@ var (
 	// ErrEmptyPassword is returned by [Hasher.Hash] for an empty password.
 	ErrEmptyPassword = errors.New("password: empty password")
 
+	// ErrTooLong is returned by [Hasher.Hash] for a password longer than
+	// [MaxLength].
+	ErrTooLong = fmt.Errorf("password: password longer than %d bytes", MaxLength)
+
 	// ErrInvalidParams is wrapped by the errors of [Params.Validate] and by
 	// [Hasher.Hash] when the hasher's parameters are out of range.
 	ErrInvalidParams = errors.New("password: invalid argon2id parameters")
@@ -22,6 +26,12 @@ var (
 	// names an algorithm or version this package does not verify.
 	ErrUnsupportedHash = errors.New("password: unsupported hash algorithm")
 )
+
+// MaxLength is the length, in bytes, of the longest password that
+// [Hasher.Hash] accepts. A login with a longer password can match no
+// stored hash made by this package, so a server can reject it before it
+// spends a verification on it.
+const MaxLength = 4096
 
 // maxEncodedLength bounds the length of a stored hash before it is split or
 // decoded. The longest argon2id hash within the limits of [Params.Validate]
@@ -65,12 +75,16 @@ func VerifyDummy(plain string) {
 }
 
 // Hash returns an argon2id hash of plain in the PHC string format, with a
-// new random salt and h's parameters. It returns an error wrapping
-// [ErrEmptyPassword] for an empty plain, and one wrapping
+// new random salt and h's parameters. It returns [ErrEmptyPassword] for an
+// empty plain, [ErrTooLong] for one longer than [MaxLength], and an error wrapping
 // [ErrInvalidParams] when h's parameters fail [Params.Validate].
 func (h *Hasher) Hash(plain string) (string, error) {
 	if plain == "" {
 		return "", ErrEmptyPassword
+	}
+
+	if len(plain) > MaxLength {
+		return "", ErrTooLong
 	}
 
 	return hashArgon2id(plain, h.params())

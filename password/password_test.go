@@ -535,3 +535,20 @@ func assertBase64Length(t *testing.T, name, field string, want int) {
 		t.Errorf("%s is %d bytes, want %d", name, len(decoded), want)
 	}
 }
+
+func TestHashRejectsOverlongPassword(t *testing.T) {
+	var hasher password.Hasher
+
+	if _, err := hasher.Hash(strings.Repeat("p", password.MaxLength+1)); !errors.Is(err, password.ErrTooLong) {
+		t.Errorf("Hash(%d bytes) error = %v, want ErrTooLong", password.MaxLength+1, err)
+	}
+
+	encoded, err := hasher.Hash(strings.Repeat("p", password.MaxLength))
+	if err != nil {
+		t.Fatalf("Hash(%d bytes) error = %v, want a hash", password.MaxLength, err)
+	}
+
+	if ok, err := hasher.Verify(strings.Repeat("p", password.MaxLength), encoded); err != nil || !ok {
+		t.Errorf("Verify of a %d-byte password = %v, %v; want true, nil", password.MaxLength, ok, err)
+	}
+}

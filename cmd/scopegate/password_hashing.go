@@ -67,10 +67,7 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 	hashing := &passwordHashing{}
 
 	if opts.passwordProcess != "off" {
-		priority, ok := passwordPriorities[opts.passwordProcess]
-		if !ok {
-			return nil, fmt.Errorf("invalid --password-process %q: use idle, low, normal or off", opts.passwordProcess)
-		}
+		priority := passwordPriorities[opts.passwordProcess]
 
 		if workers == 0 {
 			workers = runtime.GOMAXPROCS(0)
@@ -109,13 +106,46 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 	return hashing, nil
 }
 
-// close stops the pool, then the child process.
+// close stops the child process, then the pool. In that order a check
+// stuck on a stopped child ends at once and is done in this process, so
+// the pool's workers can finish.
 func (h *passwordHashing) close() {
-	if h.pool != nil {
-		h.pool.Close()
-	}
-
 	if h.client != nil {
 		_ = h.client.Close()
 	}
+
+	if h.pool != nil {
+		h.pool.Close()
+	}
+}
+
+// maxWorkersPerCPU bounds --password-workers. More checks at once than
+// CPUs add no throughput, and each running check holds its memory, about
+// 19 MiB with the default argon2id parameters.
+const maxWorkersPerCPU = 4
+
+// checkPasswordFlags rejects values of the password flags that are out of
+// range, before serve opens the database.
+func checkPasswordFlags(opts *serveOptions) error {
+	if _, ok := passwordPriorities[opts.passwordProcess]; !ok && opts.passwordProcess != "off" {
+		return fmt.Errorf("invalid --password-process %q: use idle, low, normal or off", opts.passwordProcess)
+	}
+
+	maxWorkers := maxWorkersPerCPU * runtime.NumCPU()
+	if opts.passwordWorkers < 0 || opts.passwordWorkers > maxWorkers {
+		return fmt.Errorf("invalid --password-workers %d: use 0 for the default, or 1 to %d (%d per CPU)",
+			opts.passwordWorkers, maxWorkers, maxWorkersPerCPU)
+	}
+
+	if opts.passwordQueue < 0 {
+		return fmt.Errorf("invalid --password-queue %d: use 0 for 4 per worker, or a positive number",
+			opts.passwordQueue)
+	}
+
+	if opts.passwordMaxWait <= 0 {
+		return fmt.Errorf("invalid --password-max-wait %s: use a positive duration, such as 1s",
+			opts.passwordMaxWait)
+	}
+
+	return nil
 }

@@ -12,10 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/scopegate/scopegate/password"
 )
 
-// maxPasswordBytes bounds what --password-stdin reads.
-const maxPasswordBytes = 4096
+// maxPasswordBytes bounds what --password-stdin reads: the longest
+// password that password.Hasher hashes.
+const maxPasswordBytes = password.MaxLength
 
 // minPasswordLength is the shortest password the command line sets, the
 // minimum that NIST SP 800-63B §3.1.1.2 gives for passwords a user chooses.
@@ -93,6 +96,10 @@ func checkPassword(plain string) (string, error) {
 
 	if n := utf8.RuneCountInString(plain); n < minPasswordLength {
 		return "", fmt.Errorf("the password has %d characters; use at least %d", n, minPasswordLength)
+	}
+
+	if len(plain) > password.MaxLength {
+		return "", fmt.Errorf("the password has %d bytes; use at most %d", len(plain), password.MaxLength)
 	}
 
 	return plain, nil

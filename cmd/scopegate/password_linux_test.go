@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,12 +72,31 @@ func TestServePasswordProcessOff(t *testing.T) {
 	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-process", "off")
 }
 
-func TestServeRejectsUnknownPasswordProcess(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "bad.db")
+// Password flags out of range are rejected before serve opens, creates or
+// migrates the database.
+func TestServeRejectsBadPasswordFlags(t *testing.T) {
+	tests := []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--password-process", "fast"}, `invalid --password-process "fast": use idle, low, normal or off`},
+		{[]string{"--password-workers", "-1"}, "invalid --password-workers -1: use 0 for the default, or 1 to"},
+		{[]string{"--password-workers", "100000"}, "invalid --password-workers 100000"},
+		{[]string{"--password-queue", "-1"}, "invalid --password-queue -1"},
+		{[]string{"--password-max-wait", "0s"}, "invalid --password-max-wait 0s: use a positive duration"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.flags, " "), func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "bad.db")
 
-	r := run(t, db, "", "serve", "--addr", "127.0.0.1:0", "--password-process", "fast")
-	mustFail(t, r, "serve --password-process fast",
-		`invalid --password-process "fast": use idle, low, normal or off`)
+			args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.flags...)
+			mustFail(t, run(t, db, "", args...), strings.Join(args, " "), tt.want)
+
+			if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("database file after a rejected start: %v, want none created", err)
+			}
+		})
+	}
 }
 
 // childProcesses returns the IDs of the processes that pid's threads

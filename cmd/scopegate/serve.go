@@ -80,6 +80,10 @@ func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) err
 
 	ctx := cmd.Context()
 
+	if err := checkPasswordFlags(opts); err != nil {
+		return err
+	}
+
 	principalCache, err := opts.principalCache.config()
 	if err != nil {
 		return err

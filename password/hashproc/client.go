@@ -18,7 +18,7 @@ import (
 
 // Defaults of [Config].
 const (
-	DefaultCallTimeout  = 30 * time.Second
+	DefaultCallTimeout  = 10 * time.Second
 	DefaultRestartDelay = time.Second
 	DefaultIdleTimeout  = time.Minute
 )
@@ -44,9 +44,11 @@ type Config struct {
 	// means a Hasher with password.DefaultParams.
 	Hasher *password.Hasher
 
-	// CallTimeout bounds one request to the child. A child that takes
-	// longer is stopped, and the request is done in this process. Zero
-	// means DefaultCallTimeout.
+	// CallTimeout bounds one request to the child, the writing of the
+	// request included. A child that takes longer is stopped, and the
+	// request is done in this process. Keep it below the HTTP server's
+	// write timeout, so that a login still gets its response. Zero means
+	// DefaultCallTimeout.
 	CallTimeout time.Duration
 
 	// RestartDelay is the least time between the failure of a child and
@@ -170,8 +172,13 @@ func withDefaults(cfg Config) Config {
 }
 
 // Verify reports whether plain matches encoded, as [password.Hasher.Verify]
-// does.
+// does, except that a password longer than [password.MaxLength], which
+// [password.Hasher.Hash] never hashes, reports false without any work.
 func (c *Client) Verify(plain, encoded string) (bool, error) {
+	if len(plain) > password.MaxLength {
+		return false, nil
+	}
+
 	resp, err := c.call(request{op: opVerify, plain: plain, encoded: encoded})
 	if err != nil {
 		return c.hasher.Verify(plain, encoded)
@@ -193,6 +200,9 @@ func (c *Client) Verify(plain, encoded string) (bool, error) {
 // VerifyDummy spends the time of one verification, as
 // [password.Hasher.VerifyDummy] does.
 func (c *Client) VerifyDummy(plain string) {
+	// The cost does not depend on the password's length beyond the limit.
+	plain = plain[:min(len(plain), password.MaxLength)]
+
 	resp, err := c.call(request{op: opVerifyDummy, params: c.params(), plain: plain})
 	if err != nil {
 		c.hasher.VerifyDummy(plain)
@@ -207,6 +217,10 @@ func (c *Client) VerifyDummy(plain string) {
 
 // Hash returns a new hash of plain, as [password.Hasher.Hash] does.
 func (c *Client) Hash(plain string) (string, error) {
+	if len(plain) > password.MaxLength {
+		return "", password.ErrTooLong
+	}
+
 	resp, err := c.call(request{op: opHash, params: c.params(), plain: plain})
 	if err != nil {
 		return c.hasher.Hash(plain)
@@ -237,7 +251,7 @@ func (c *Client) params() password.Params {
 
 // Close stops the child: it closes the child's standard input, so the child
 // exits after its running requests, and kills it if it has not exited
-// within a second. Afterwards the Client does all work in this process.
+// within stopGrace. Afterwards the Client does all work in this process.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
@@ -252,8 +266,12 @@ func (c *Client) Close() error {
 		return nil
 	}
 
-	return ch.stop(time.Second)
+	return ch.stop(stopGrace)
 }
+
+// stopGrace is how long a child may take to exit after its input closes.
+// A child built with the race detector pauses a second at exit.
+const stopGrace = 3 * time.Second
 
 // call sends req to the child and waits for its response. An error means
 // the child did not answer, and the caller does the work itself.
@@ -337,7 +355,7 @@ func (c *Client) stopIfIdle() {
 	c.mu.Unlock()
 
 	if idle {
-		_ = ch.stop(time.Second)
+		_ = ch.stop(stopGrace)
 	}
 }
 
@@ -362,7 +380,7 @@ func (c *Client) report(err error) {
 // child is one running child process.
 type child struct {
 	cmd       *exec.Cmd
-	stdin     io.WriteCloser
+	stdin     *os.File
 	report    func(error)
 	nextID    atomic.Uint64
 	writeMu   sync.Mutex
@@ -379,20 +397,33 @@ type child struct {
 // startChild starts the child process and its reader.
 func startChild(cfg Config, report func(error)) (*child, error) {
 	cmd := exec.Command(cfg.Path, cfg.Args...)
+	cmd.Args[0] = os.Args[0] // the name the parent was started with, not /proc/self/exe
 	cmd.Env = []string{"GOMAXPROCS=" + strconv.Itoa(cfg.Workers)}
 	cmd.Stderr = cfg.Stderr
 
-	stdin, err := cmd.StdinPipe()
+	// The parent's end of standard input is an *os.File of its own, not
+	// StdinPipe's writer, so that writes can have a deadline.
+	childStdin, stdin, err := os.Pipe()
 	if err != nil {
 		return nil, err
+	}
+
+	cmd.Stdin = childStdin
+
+	if testPipeCreated != nil {
+		testPipeCreated(stdin)
 	}
 
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
+		closeAll(childStdin, stdin)
 		return nil, err
 	}
 
-	if err := startWithPriority(cmd, cfg.Priority, report); err != nil {
+	err = startWithPriority(cmd, cfg.Priority, report)
+	_ = childStdin.Close() // the child has its own copy now, or failed to start
+	if err != nil {
+		_ = stdin.Close()
 		return nil, err
 	}
 
@@ -420,11 +451,12 @@ func (ch *child) call(req request, timeout time.Duration) (response, error) {
 	}
 	defer ch.unregister(req.id)
 
-	if err := ch.send(req); err != nil {
+	deadline := time.Now().Add(timeout)
+	if err := ch.send(req, deadline); err != nil {
 		return response{}, err
 	}
 
-	timer := time.NewTimer(timeout)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 
 	select {
@@ -459,11 +491,19 @@ func (ch *child) unregister(id uint64) {
 	ch.mu.Unlock()
 }
 
-// send writes req to the child's standard input. A failed write stops the
-// child, because a partly written frame would corrupt the stream.
-func (ch *child) send(req request) error {
+// send writes req to the child's standard input by deadline. A failed or
+// late write stops the child, because a partly written frame would
+// corrupt the stream.
+func (ch *child) send(req request, deadline time.Time) error {
 	ch.writeMu.Lock()
 	defer ch.writeMu.Unlock()
+
+	if err := ch.stdin.SetWriteDeadline(deadline); err != nil {
+		err = fmt.Errorf("hashproc: set the write deadline: %w", err)
+		ch.kill(err)
+
+		return err
+	}
 
 	err := writeRequest(ch.stdin, req)
 	if errors.Is(err, errFrameTooLarge) {
@@ -574,9 +614,9 @@ func (ch *child) kill(err error) {
 func (ch *child) stop(grace time.Duration) error {
 	ch.stopping.Store(true)
 
-	ch.writeMu.Lock()
+	// Closing an *os.File wakes a write blocked on it, so stop does not
+	// wait for writeMu behind a child that has stopped reading.
 	closeErr := ch.stdin.Close()
-	ch.writeMu.Unlock()
 
 	select {
 	case <-ch.readerEnd:
@@ -586,4 +626,14 @@ func (ch *child) stop(grace time.Duration) error {
 	}
 
 	return closeErr
+}
+
+// testPipeCreated, when set by a test, receives the parent's end of each
+// new child's standard input.
+var testPipeCreated func(*os.File)
+
+func closeAll(files ...*os.File) {
+	for _, f := range files {
+		_ = f.Close()
+	}
 }

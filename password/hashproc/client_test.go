@@ -244,6 +244,73 @@ func TestClientStopsChildThatHangs(t *testing.T) {
 	}
 }
 
+// A child that stops reading, as a stopped process does, fills the pipe.
+// The writes behind it must give up at the call timeout too, and Close
+// must not wait for them.
+func TestClientTimesOutBlockedWrites(t *testing.T) {
+	c, hook := startClient(t, childNoRead, func(cfg *Config) {
+		cfg.CallTimeout = 300 * time.Millisecond
+		cfg.RestartDelay = time.Hour
+	})
+
+	long := strings.Repeat("p", password.MaxLength)
+	encoded := hashInProcess(t, long)
+
+	start := time.Now()
+	var wg sync.WaitGroup
+	failures := make(chan string, 32)
+	for i := range 32 {
+		wg.Go(func() {
+			if ok, err := c.Verify(long, encoded); err != nil || !ok {
+				failures <- fmt.Sprintf("call %d: Verify = %v, %v; want true, nil", i, ok, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(failures)
+
+	for failure := range failures {
+		t.Error(failure)
+	}
+
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("32 calls to a child that does not read took %s, want about the call timeout", elapsed)
+	}
+
+	if errs := hook.reported(); len(errs) != 1 {
+		t.Errorf("errors reported = %v, want one for the stopped child", errs)
+	}
+
+	closeStart := time.Now()
+	if err := c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+
+	if elapsed := time.Since(closeStart); elapsed > stopGrace+time.Second {
+		t.Errorf("Close took %s, want at most the stop grace of %s", elapsed, stopGrace)
+	}
+}
+
+func TestClientOverlongPassword(t *testing.T) {
+	c, hook := startClient(t, childServe, nil)
+	overlong := strings.Repeat("p", password.MaxLength+1)
+
+	if ok, err := c.Verify(overlong, hashInProcess(t, "short")); ok || err != nil {
+		t.Errorf("Verify(overlong) = %v, %v; want false, nil", ok, err)
+	}
+
+	if _, err := c.Hash(overlong); !errors.Is(err, password.ErrTooLong) {
+		t.Errorf("Hash(overlong) error = %v, want ErrTooLong", err)
+	}
+
+	c.VerifyDummy(overlong) // sent to the child cut to MaxLength
+
+	if c.runningChild() == nil || len(hook.reported()) != 0 {
+		t.Errorf("after VerifyDummy(overlong): child %v, errors %v; want the child running and no errors",
+			c.runningChild(), hook.reported())
+	}
+}
+
 func TestClientStopsChildWithBadStatus(t *testing.T) {
 	c, hook := startClient(t, childBadStatus, func(cfg *Config) { cfg.RestartDelay = time.Hour })
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 )
 
 // Arguments that make the test binary act as a child instead of running
@@ -15,10 +16,11 @@ const (
 	childExit      = "hashproc-test-child-exit"       // exits after reading one request
 	childHang      = "hashproc-test-child-hang"       // reads requests and never answers
 	childBadStatus = "hashproc-test-child-bad-status" // answers with an unknown status
+	childNoRead    = "hashproc-test-child-no-read"    // never reads its input
 )
 
 func TestMain(m *testing.M) {
-	for _, mode := range []string{childServe, childExit, childHang, childBadStatus} {
+	for _, mode := range []string{childServe, childExit, childHang, childBadStatus, childNoRead} {
 		if slices.Contains(os.Args[1:], mode) {
 			os.Exit(runChild(mode))
 		}
@@ -45,6 +47,9 @@ func runChild(mode string) int {
 				return 0
 			}
 		}
+	case childNoRead:
+		time.Sleep(time.Hour) // killed by the test's Client long before
+		return 0
 	case childBadStatus:
 		for {
 			req, err := readRequest(in)

@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/scopegate/scopegate/password"
 )
 
 func TestChildRunsAtIdlePriority(t *testing.T) {
@@ -87,5 +91,49 @@ func TestChildRunsAtLowPriority(t *testing.T) {
 
 	if nice := statField(t, stat, 19); nice != lowestNice {
 		t.Errorf("nice value %d, want %d", nice, lowestNice)
+	}
+}
+
+// A child that stops reading before the first request has been written
+// whole must not block that write past the call timeout. The test shrinks
+// the pipe to one page, so that one request of a few kilobytes fills it.
+func TestClientTimesOutFirstBlockedWrite(t *testing.T) {
+	testPipeCreated = func(f *os.File) { shrinkPipe(t, f) }
+	t.Cleanup(func() { testPipeCreated = nil })
+
+	c, hook := startClient(t, childNoRead, func(cfg *Config) { cfg.CallTimeout = 300 * time.Millisecond })
+	long := strings.Repeat("p", password.MaxLength)
+	encoded := hashInProcess(t, long)
+
+	start := time.Now()
+	ok, err := c.Verify(long, encoded)
+	if err != nil || !ok {
+		t.Errorf("Verify = %v, %v; want true, nil from this process", ok, err)
+	}
+
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("Verify with a blocked write took %s, want about the call timeout", elapsed)
+	}
+
+	if errs := hook.reported(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "write to child") {
+		t.Errorf("errors reported = %v, want one failed write", errs)
+	}
+}
+
+// shrinkPipe sets the capacity of the pipe behind f to one page, with
+// fcntl F_SETPIPE_SZ (1031 in <linux/fcntl.h>).
+func shrinkPipe(t *testing.T, f *os.File) {
+	conn, err := f.SyscallConn()
+	if err != nil {
+		t.Errorf("pipe: %v", err)
+		return
+	}
+
+	var errno syscall.Errno
+	err = conn.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, 1031, uintptr(os.Getpagesize()))
+	})
+	if err != nil || errno != 0 {
+		t.Errorf("shrink the pipe: %v, %v", err, errno)
 	}
 }

@@ -61,7 +61,7 @@ type response struct {
 }
 
 // errFrameTooLarge is returned for a frame over maxFrameBytes.
-var errFrameTooLarge = fmt.Errorf("hashproc: frame larger than %d bytes", maxFrameBytes)
+var errFrameTooLarge = fmt.Errorf("frame larger than %d bytes", maxFrameBytes)
 
 // writeRequest writes req as one length-prefixed frame.
 func writeRequest(w io.Writer, req request) error {
@@ -90,7 +90,7 @@ func readRequest(r *bufio.Reader) (request, error) {
 	req.encoded = d.string()
 
 	if err := d.finish(); err != nil {
-		return request{}, fmt.Errorf("hashproc: read request: %w", err)
+		return request{}, fmt.Errorf("read request: %w", err)
 	}
 
 	return req, nil
@@ -118,7 +118,7 @@ func readResponse(r *bufio.Reader) (response, error) {
 	resp.text = d.string()
 
 	if err := d.finish(); err != nil {
-		return response{}, fmt.Errorf("hashproc: read response: %w", err)
+		return response{}, fmt.Errorf("read response: %w", err)
 	}
 
 	return resp, nil
