@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -85,31 +86,73 @@ func TestSuccessfulLoginIsNotPadded(t *testing.T) {
 
 func TestFailureFloorCapped(t *testing.T) {
 	var floor failureFloor
-	floor.observe(time.Hour)
+	floor.observe("$2b$12$", time.Hour)
 
 	if got := floor.current(); got != maxFailureFloor {
 		t.Errorf("floor after a one-hour check = %s, want the cap %s", got, maxFailureFloor)
 	}
 }
 
-// One slow check, such as one that waited for a busy CPU, raises the
-// floor only until recentChecks faster checks have followed it.
-func TestFailureFloorForgetsOldChecks(t *testing.T) {
-	floor := failureFloor{minimum: 400 * time.Millisecond}
-	floor.observe(3 * time.Second)
+const argon2Class = "$argon2id$v=19$m=19456,t=2,p=1"
 
-	for range recentChecks - 1 {
-		floor.observe(20 * time.Millisecond)
-	}
+// One check slowed by a busy machine raises the floor only until faster
+// checks of the same class follow it.
+func TestFailureFloorForgetsSlowedCheck(t *testing.T) {
+	floor := failureFloor{minimum: 400 * time.Millisecond}
+	floor.observe(argon2Class, 3*time.Second)
 
 	if got := floor.current(); got != 3*time.Second {
-		t.Errorf("floor with the slow check among the recent ones = %s, want 3s", got)
+		t.Errorf("floor after one slow check = %s, want 3s", got)
 	}
 
-	floor.observe(20 * time.Millisecond)
+	floor.observe(argon2Class, 20*time.Millisecond)
 
 	if got := floor.current(); got != 400*time.Millisecond {
-		t.Errorf("floor after %d faster checks = %s, want the minimum 400ms", recentChecks, got)
+		t.Errorf("floor after a fast check of the same class = %s, want the minimum 400ms", got)
+	}
+}
+
+// A costly class stays in the floor however many checks of other classes
+// follow, so a client with an account of its own cannot flush it.
+func TestFailureFloorKeepsCostlyClass(t *testing.T) {
+	floor := failureFloor{minimum: 400 * time.Millisecond}
+	floor.observe("$2b$14$", 900*time.Millisecond)
+
+	for range 10 * samplesPerClass {
+		floor.observe(argon2Class, 20*time.Millisecond)
+	}
+
+	if got := floor.current(); got != 900*time.Millisecond {
+		t.Errorf("floor after many cheap checks = %s, want the bcrypt cost 900ms", got)
+	}
+}
+
+func TestFailureFloorBoundsClasses(t *testing.T) {
+	var floor failureFloor
+	for i := range 3 * maxHashClasses {
+		floor.observe(fmt.Sprintf("$argon2id$v=19$m=%d,t=1,p=1", 64+i), time.Millisecond)
+	}
+
+	if got := len(floor.classes); got > maxHashClasses+1 {
+		t.Errorf("classes remembered = %d, want at most %d", got, maxHashClasses+1)
+	}
+}
+
+func TestHashClass(t *testing.T) {
+	tests := []struct {
+		encoded, want string
+	}{
+		{"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaA", argon2Class},
+		{"$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW", "$2b$12$"},
+		{"$2y$14$abc", "$2y$14$"},
+		{"$argon2id$v=19$broken", "other"},
+		{"plaintext", "other"},
+		{"", "other"},
+	}
+	for _, tt := range tests {
+		if got := hashClass(tt.encoded); got != tt.want {
+			t.Errorf("hashClass(%q) = %q, want %q", tt.encoded, got, tt.want)
+		}
 	}
 }
 

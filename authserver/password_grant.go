@@ -126,7 +126,7 @@ func (s *Server) checkPassword(ctx context.Context, username, password string) (
 	err = s.runHashing(ctx, func() {
 		verifyStart := time.Now()
 		ok, verifyErr = s.passwords.Verify(password, user.PasswordHash)
-		s.failures.observe(time.Since(verifyStart))
+		s.failures.observe(hashClass(user.PasswordHash), time.Since(verifyStart))
 	})
 	if err != nil {
 		return store.User{}, err

@@ -108,9 +108,9 @@ type Config struct {
 	Now func() time.Time
 
 	// MinFailedLogin is the least time a failed password login takes. A
-	// failed login also waits as long as the slowest password check seen
-	// so far, so that the response time does not reveal whether the
-	// username exists or how its password is hashed. Zero means
+	// failed login also waits as long as a check of the costliest kind of
+	// stored hash seen, so that the response time does not reveal whether
+	// the username exists or how its password is hashed. Zero means
 	// [DefaultMinFailedLogin], and a negative value means no minimum.
 	MinFailedLogin time.Duration
 }

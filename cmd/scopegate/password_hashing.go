@@ -124,6 +124,11 @@ func (h *passwordHashing) close() {
 // 19 MiB with the default argon2id parameters.
 const maxWorkersPerCPU = 4
 
+// maxPasswordQueue bounds --password-queue. The queue is allocated whole
+// at start, and a login queued behind thousands of others would wait far
+// longer than --password-max-wait allows anyway.
+const maxPasswordQueue = 65536
+
 // checkPasswordFlags rejects values of the password flags that are out of
 // range, before serve opens the database.
 func checkPasswordFlags(opts *serveOptions) error {
@@ -137,9 +142,9 @@ func checkPasswordFlags(opts *serveOptions) error {
 			opts.passwordWorkers, maxWorkers, maxWorkersPerCPU)
 	}
 
-	if opts.passwordQueue < 0 {
-		return fmt.Errorf("invalid --password-queue %d: use 0 for 4 per worker, or a positive number",
-			opts.passwordQueue)
+	if opts.passwordQueue < 0 || opts.passwordQueue > maxPasswordQueue {
+		return fmt.Errorf("invalid --password-queue %d: use 0 for 4 per worker, or 1 to %d",
+			opts.passwordQueue, maxPasswordQueue)
 	}
 
 	if opts.passwordMaxWait <= 0 {

@@ -69,17 +69,19 @@ func prompt(cmd *cobra.Command, fd int, text string) (string, error) {
 }
 
 func readPasswordFrom(r io.Reader) (string, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxPasswordBytes+1))
+	// Two bytes more than the limit leave room for a line break of "\r\n",
+	// which is not part of the password.
+	data, err := io.ReadAll(io.LimitReader(r, maxPasswordBytes+3))
 	if err != nil {
 		return "", fmt.Errorf("read the password from standard input: %w", err)
 	}
 
+	data = bytes.TrimSuffix(data, []byte("\n"))
+	data = bytes.TrimSuffix(data, []byte("\r"))
+
 	if len(data) > maxPasswordBytes {
 		return "", fmt.Errorf("the password on standard input is longer than %d bytes", maxPasswordBytes)
 	}
-
-	data = bytes.TrimSuffix(data, []byte("\n"))
-	data = bytes.TrimSuffix(data, []byte("\r"))
 
 	return checkPassword(string(data))
 }

@@ -83,6 +83,7 @@ func TestServeRejectsBadPasswordFlags(t *testing.T) {
 		{[]string{"--password-workers", "-1"}, "invalid --password-workers -1: use 0 for the default, or 1 to"},
 		{[]string{"--password-workers", "100000"}, "invalid --password-workers 100000"},
 		{[]string{"--password-queue", "-1"}, "invalid --password-queue -1"},
+		{[]string{"--password-queue", "1000000000000"}, "invalid --password-queue 1000000000000: use 0 for 4 per worker, or 1 to 65536"},
 		{[]string{"--password-max-wait", "0s"}, "invalid --password-max-wait 0s: use a positive duration"},
 	}
 	for _, tt := range tests {

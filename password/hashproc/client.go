@@ -18,7 +18,7 @@ import (
 
 // Defaults of [Config].
 const (
-	DefaultCallTimeout  = 10 * time.Second
+	DefaultCallTimeout  = 5 * time.Second
 	DefaultRestartDelay = time.Second
 	DefaultIdleTimeout  = time.Minute
 )
@@ -46,8 +46,9 @@ type Config struct {
 
 	// CallTimeout bounds one request to the child, the writing of the
 	// request included. A child that takes longer is stopped, and the
-	// request is done in this process. Keep it below the HTTP server's
-	// write timeout, so that a login still gets its response. Zero means
+	// request is done in this process. Keep it well below the HTTP
+	// server's write and shutdown timeouts, so that a login still gets its
+	// response and a shutdown does not wait for a stuck child. Zero means
 	// DefaultCallTimeout.
 	CallTimeout time.Duration
 
