@@ -66,6 +66,22 @@ func memory(pid int) (rss, peak int64, err error) {
 	return rss, peak, nil
 }
 
+// ownMemory returns the resident set size of process pid alone, without
+// its descendants, now (VmRSS) and at its peak (VmHWM).
+func ownMemory(pid int) (rss, peak int64, err error) {
+	data, err := os.ReadFile(filepath.Join(string(procRoot), strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, 0, fmt.Errorf("read memory of PID %d: %w", pid, err)
+	}
+
+	m, err := parseStatus(string(data))
+	if err != nil {
+		return 0, 0, fmt.Errorf("read memory of PID %d: %w", pid, err)
+	}
+
+	return m.rss, m.peak, nil
+}
+
 // treeTicks sums the CPU ticks of pid and its live descendants. A
 // descendant that exits during the walk is left out, and its ticks show up
 // in its parent's times of waited-for children once the parent waits for

@@ -67,7 +67,7 @@ func startProcess(name, baseURL, logPath, path string, args ...string) (*target,
 
 	t.startup = time.Since(start)
 
-	if t.idleRSS, _, err = memory(t.pid); err != nil {
+	if t.idleRSS, _, err = ownMemory(t.pid); err != nil {
 		t.stop()
 		return nil, err
 	}

@@ -48,7 +48,13 @@ func runChild(mode string) int {
 			}
 		}
 	case childNoRead:
-		time.Sleep(time.Hour) // killed by the test's Client long before
+		// The Client kills this child. If the test process dies first,
+		// the child is reparented, and exits then instead of lingering.
+		parent := os.Getppid()
+		for os.Getppid() == parent {
+			time.Sleep(100 * time.Millisecond)
+		}
+
 		return 0
 	case childBadStatus:
 		for {
