@@ -24,9 +24,9 @@ const (
 )
 
 // failureFloor pads failed logins so that each takes as long as a check
-// of the costliest class of stored hash seen: an algorithm and its cost
-// parameters, such as bcrypt at cost 12 or argon2id at 19 MiB and 2 passes.
-// An unknown user costs one dummy argon2id check. A wrong password against
+// of the costliest class of stored hash seen. A class is an algorithm and
+// its cost parameters, such as bcrypt at cost 12 or argon2id at 19 MiB and
+// 2 passes. An unknown user costs one dummy argon2id check. A wrong password against
 // a bcrypt hash, imported from FastAPI and kept until the user's next
 // successful login, costs about ten times as much. Without padding, the
 // response time would reveal which usernames exist, and which of them

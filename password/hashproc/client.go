@@ -275,7 +275,7 @@ func (c *Client) Close() error {
 const stopGrace = 3 * time.Second
 
 // call sends req to the child and waits for its response. An error means
-// the child did not answer, and the caller does the work itself.
+// the child did not respond, and the caller does the work itself.
 func (c *Client) call(req request) (response, error) {
 	ch, err := c.acquire()
 	if err != nil {
@@ -390,7 +390,7 @@ type child struct {
 
 	mu       sync.Mutex
 	pending  map[uint64]chan response
-	err      error         // why the child failed, once it has
+	err      error         // the child's failure, nil until it fails
 	failedAt time.Time     // when err was set
 	failed   chan struct{} // closed when err is set
 }
@@ -466,7 +466,7 @@ func (ch *child) call(req request, timeout time.Duration) (response, error) {
 	case <-ch.failed:
 		return response{}, ch.failure()
 	case <-timer.C:
-		err := fmt.Errorf("hashproc: child did not answer within %s", timeout)
+		err := fmt.Errorf("hashproc: child did not respond within %s", timeout)
 		ch.kill(err)
 
 		return response{}, err

@@ -239,7 +239,7 @@ func TestClientStopsChildThatHangs(t *testing.T) {
 	}
 
 	errs := hook.reported()
-	if len(errs) == 0 || !strings.Contains(errs[0].Error(), "did not answer within 200ms") {
+	if len(errs) == 0 || !strings.Contains(errs[0].Error(), "did not respond within 200ms") {
 		t.Errorf("errors reported = %v, want the timeout", errs)
 	}
 }

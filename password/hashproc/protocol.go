@@ -15,7 +15,7 @@ import (
 // child stops reading at a frame announced larger.
 const maxFrameBytes = 64 << 10
 
-// operation is the work a request asks for.
+// operation is the work that a request selects.
 type operation uint8
 
 const (
