@@ -185,17 +185,11 @@ func (c *Client) Verify(plain, encoded string) (bool, error) {
 		return c.hasher.Verify(plain, encoded)
 	}
 
-	switch resp.status {
-	case statusMatch:
-		return true, nil
-	case statusMismatch:
-		return false, nil
-	case statusError:
+	if resp.status == statusError {
 		return false, decodeError(resp)
-	default:
-		c.protocolError(resp)
-		return c.hasher.Verify(plain, encoded)
 	}
+
+	return resp.status == statusMatch, nil
 }
 
 // VerifyDummy spends the time of one verification, as
@@ -204,14 +198,7 @@ func (c *Client) VerifyDummy(plain string) {
 	// The cost does not depend on the password's length beyond the limit.
 	plain = plain[:min(len(plain), password.MaxLength)]
 
-	resp, err := c.call(request{op: opVerifyDummy, params: c.params(), plain: plain})
-	if err != nil {
-		c.hasher.VerifyDummy(plain)
-		return
-	}
-
-	if resp.status != statusDone {
-		c.protocolError(resp)
+	if _, err := c.call(request{op: opVerifyDummy, params: c.params(), plain: plain}); err != nil {
 		c.hasher.VerifyDummy(plain)
 	}
 }
@@ -227,15 +214,11 @@ func (c *Client) Hash(plain string) (string, error) {
 		return c.hasher.Hash(plain)
 	}
 
-	switch resp.status {
-	case statusHashed:
-		return resp.text, nil
-	case statusError:
+	if resp.status == statusError {
 		return "", decodeError(resp)
-	default:
-		c.protocolError(resp)
-		return c.hasher.Hash(plain)
 	}
+
+	return resp.text, nil
 }
 
 // NeedsRehash reports whether encoded should be replaced, as
@@ -274,8 +257,9 @@ func (c *Client) Close() error {
 // A child built with the race detector pauses a second at exit.
 const stopGrace = 3 * time.Second
 
-// call sends req to the child and waits for its response. An error means
-// the child did not respond, and the caller does the work itself.
+// call sends req to the child and waits for its response, whose status
+// suits req's operation. An error means the child did not respond, or sent
+// a status that req cannot have, and the caller does the work itself.
 func (c *Client) call(req request) (response, error) {
 	ch, err := c.acquire()
 	if err != nil {
@@ -357,18 +341,6 @@ func (c *Client) stopIfIdle() {
 
 	if idle {
 		_ = ch.stop(stopGrace)
-	}
-}
-
-// protocolError reports a response the request cannot have, and stops the
-// child, whose next response could not be trusted either.
-func (c *Client) protocolError(resp response) {
-	c.mu.Lock()
-	ch := c.child
-	c.mu.Unlock()
-
-	if ch != nil {
-		ch.kill(fmt.Errorf("hashproc: child sent status %d, which the request cannot have", resp.status))
 	}
 }
 
@@ -462,6 +434,14 @@ func (ch *child) call(req request, timeout time.Duration) (response, error) {
 
 	select {
 	case resp := <-answer:
+		if !statusFits(req.op, resp.status) {
+			// The next response of this child could not be trusted either.
+			err := fmt.Errorf("hashproc: child sent status %d, which operation %d cannot have", resp.status, req.op)
+			ch.kill(err)
+
+			return response{}, err
+		}
+
 		return resp, nil
 	case <-ch.failed:
 		return response{}, ch.failure()
@@ -558,7 +538,7 @@ func (ch *child) deliver(resp response) {
 	ch.mu.Unlock()
 
 	if ok {
-		answer <- resp // buffered, and each id is answered once
+		answer <- resp // buffered, and each id gets one response
 	}
 }
 

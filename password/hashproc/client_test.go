@@ -75,7 +75,7 @@ func hashInProcess(t *testing.T, plain string) string {
 	return encoded
 }
 
-// checkVerify checks that c gives the same answers as password.Verify.
+// checkVerify checks that c returns the same results as password.Verify.
 func checkVerify(t *testing.T, c *Client) {
 	t.Helper()
 

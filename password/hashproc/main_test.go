@@ -14,8 +14,8 @@ import (
 const (
 	childServe     = "hashproc-test-child"
 	childExit      = "hashproc-test-child-exit"       // exits after reading one request
-	childHang      = "hashproc-test-child-hang"       // reads requests and never answers
-	childBadStatus = "hashproc-test-child-bad-status" // answers with an unknown status
+	childHang      = "hashproc-test-child-hang"       // reads requests and never responds
+	childBadStatus = "hashproc-test-child-bad-status" // responds with an unknown status
 	childNoRead    = "hashproc-test-child-no-read"    // never reads its input
 )
 

@@ -43,6 +43,21 @@ const (
 	statusError                 // kind and text describe an error
 )
 
+// statusFits reports whether a response with status can answer a request
+// of op.
+func statusFits(op operation, status uint8) bool {
+	switch op {
+	case opVerify:
+		return status == statusMatch || status == statusMismatch || status == statusError
+	case opVerifyDummy:
+		return status == statusDone
+	case opHash:
+		return status == statusHashed || status == statusError
+	default:
+		return false
+	}
+}
+
 // Error kinds, so that errors.Is works on the parent's side.
 const (
 	kindOther uint8 = iota

@@ -13,9 +13,9 @@ import (
 
 // Serve reads the requests of a [Client] from r, does the password work
 // and writes the responses to w. It runs up to workers requests at once,
-// or runtime.GOMAXPROCS(0) when workers is not positive. It returns nil
-// when r ends, after the running requests have been answered, and an
-// error for a malformed request or a failed write. The child process calls
+// or runtime.GOMAXPROCS(0) when workers is not positive. When r ends, it
+// waits for the running requests and returns nil, or the error of a failed
+// write. It returns an error for a malformed request. The child process calls
 // it on its standard input and output and exits when it returns.
 func Serve(r io.Reader, w io.Writer, workers int) error {
 	if workers <= 0 {
@@ -31,6 +31,7 @@ func Serve(r io.Reader, w io.Writer, workers int) error {
 	for {
 		req, err := readRequest(in)
 		if errors.Is(err, io.EOF) {
+			running.Wait() // so that a failed write of the last responses is returned
 			return out.failure()
 		}
 

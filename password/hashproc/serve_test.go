@@ -172,3 +172,28 @@ func FuzzReadRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestStatusFits(t *testing.T) {
+	tests := []struct {
+		op     operation
+		status uint8
+		want   bool
+	}{
+		{opVerify, statusMatch, true},
+		{opVerify, statusMismatch, true},
+		{opVerify, statusError, true},
+		{opVerify, statusHashed, false},
+		{opVerify, statusDone, false},
+		{opVerifyDummy, statusDone, true},
+		{opVerifyDummy, statusMatch, false},
+		{opHash, statusHashed, true},
+		{opHash, statusError, true},
+		{opHash, statusMatch, false},
+		{operation(42), statusDone, false},
+	}
+	for _, tt := range tests {
+		if got := statusFits(tt.op, tt.status); got != tt.want {
+			t.Errorf("statusFits(operation %d, status %d) = %v, want %v", tt.op, tt.status, got, tt.want)
+		}
+	}
+}
