@@ -58,8 +58,8 @@ func (h *passwordHashing) configure(cfg *server.Config) {
 	}
 }
 
-// startPasswordHashing starts the child process that --password-process
-// selects, and the pool. With a child, the pool has one worker per CPU by
+// startPasswordHashing sets up the child process that --password-process
+// selects, which starts at the first login, and starts the pool. With a child, the pool has one worker per CPU by
 // default, because the child's low priority, not a spare worker, keeps
 // CPU time for the API.
 func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHashing, error) {
