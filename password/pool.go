@@ -41,6 +41,17 @@ type PoolConfig struct {
 	// function expected to wait longer is rejected at once with [ErrBusy].
 	// Zero means [DefaultMaxWait].
 	MaxWait time.Duration
+
+	// Busy, when set, reports whether the rest of the program has work of
+	// its own now, such as API requests. While it reports true, one
+	// function fewer than Workers runs at once, and at least one, so that
+	// a processor stays free for that work. A low scheduling priority
+	// alone does not keep one free: on Linux a woken thread was measured
+	// waiting up to a scheduler tick (4 ms at 250 Hz) behind a SCHED_IDLE
+	// thread. Busy is called with a lock held when a function is queued or
+	// starts, and a waiting worker reads it again when a function ends, so
+	// it must be fast and must not call the pool.
+	Busy func() bool
 }
 
 // Pool runs CPU-heavy password work, such as [Hasher.Verify], on a fixed
@@ -51,6 +62,13 @@ type PoolConfig struct {
 type Pool struct {
 	workers int
 	maxWait time.Duration
+	busy    func() bool
+
+	// slotsMu guards active, the functions holding a slot to run, and
+	// slotFreed signals when one gives its slot back.
+	slotsMu   sync.Mutex
+	slotFreed *sync.Cond
+	active    int
 
 	// mu guards closed and the sending on jobs against Close.
 	mu     sync.RWMutex
@@ -110,8 +128,10 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	p := &Pool{
 		workers: workers,
 		maxWait: maxWait,
+		busy:    cfg.Busy,
 		jobs:    make(chan *job, queueSize),
 	}
+	p.slotFreed = sync.NewCond(&p.slotsMu)
 
 	p.stopped.Add(workers)
 	for range workers {
@@ -121,8 +141,18 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	return p, nil
 }
 
-// Workers returns the number of functions that run at once.
+// Workers returns the number of functions that run at once while
+// PoolConfig.Busy reports false.
 func (p *Pool) Workers() int {
+	return p.workers
+}
+
+// limit returns how many functions may run at once now.
+func (p *Pool) limit() int {
+	if p.workers > 1 && p.busy != nil && p.busy() {
+		return p.workers - 1
+	}
+
 	return p.workers
 }
 
@@ -182,16 +212,19 @@ func (p *Pool) enqueue(j *job) error {
 
 // expectedWait estimates how long a function queued now would wait for a
 // worker. It is zero while a worker is free. Otherwise the functions ahead
-// run in rounds of one per worker, each taking the average run time. The
-// estimate ignores how far the running functions have got.
+// run in rounds of one per worker that may run now, each taking the
+// average run time. The estimate ignores how far the running functions
+// have got.
 func (p *Pool) expectedWait() time.Duration {
+	limit := int64(p.limit())
+
 	busy := p.running.Load() + int64(len(p.jobs))
-	if busy < int64(p.workers) {
+	if busy < limit {
 		return 0
 	}
 
-	ahead := busy - int64(p.workers) + 1
-	rounds := (ahead + int64(p.workers) - 1) / int64(p.workers)
+	ahead := busy - limit + 1
+	rounds := (ahead + limit - 1) / limit
 
 	return time.Duration(rounds * p.runNanos.Load())
 }
@@ -213,7 +246,10 @@ func (p *Pool) work() {
 	defer p.stopped.Done()
 
 	for j := range p.jobs {
+		p.acquireSlot()
+
 		if !j.state.CompareAndSwap(jobQueued, jobRunning) {
+			p.releaseSlot()
 			continue // canceled while queued
 		}
 
@@ -222,7 +258,32 @@ func (p *Pool) work() {
 		p.runJob(j)
 		p.recordRunTime(time.Since(start))
 		p.running.Add(-1)
+		p.releaseSlot()
 	}
+}
+
+// acquireSlot waits until fewer functions run than the limit allows now,
+// and takes a slot. A worker that waits here always has a running function
+// ahead of it, because the limit is at least one, so the release of that
+// function wakes it.
+func (p *Pool) acquireSlot() {
+	p.slotsMu.Lock()
+	defer p.slotsMu.Unlock()
+
+	for p.active >= p.limit() {
+		p.slotFreed.Wait()
+	}
+
+	p.active++
+}
+
+// releaseSlot gives a slot back and wakes the workers waiting for one.
+func (p *Pool) releaseSlot() {
+	p.slotsMu.Lock()
+	p.active--
+	p.slotsMu.Unlock()
+
+	p.slotFreed.Broadcast()
 }
 
 // runJob runs j's function and marks j done, also when it panics.

@@ -249,3 +249,114 @@ func TestNewPoolRejectsNegativeConfig(t *testing.T) {
 		})
 	}
 }
+
+// startBlocked runs a function on pool in a goroutine and returns a channel
+// closed when the function starts, and a function that lets it finish and
+// reports Run's error.
+func startBlocked(t *testing.T, pool *password.Pool) (started <-chan struct{}, finish func() error) {
+	t.Helper()
+
+	release := make(chan struct{})
+	begun := make(chan struct{})
+	done := make(chan error, 1)
+
+	go func() { done <- pool.Run(context.Background(), func() { close(begun); <-release }) }()
+
+	var once sync.Once
+	finish = func() error {
+		once.Do(func() { close(release) })
+		return <-done
+	}
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+
+	return begun, finish
+}
+
+func TestPoolBusyLeavesAWorkerFree(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+
+	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
+
+	first, finishFirst := startBlocked(t, pool)
+	<-first
+
+	second, finishSecond := startBlocked(t, pool)
+
+	select {
+	case <-second:
+		t.Fatal("a second function started while Busy reported true, want one of 2 workers left free")
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	if err := finishFirst(); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second function did not start after the first finished")
+	}
+
+	if err := finishSecond(); err != nil {
+		t.Errorf("second Run: %v", err)
+	}
+}
+
+func TestPoolNotBusyRunsEveryWorker(t *testing.T) {
+	var busy atomic.Bool
+
+	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
+
+	first, finishFirst := startBlocked(t, pool)
+	<-first
+
+	second, finishSecond := startBlocked(t, pool)
+
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second function did not start while Busy reported false and a worker was free")
+	}
+
+	for _, finish := range []func() error{finishFirst, finishSecond} {
+		if err := finish(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+func TestPoolBusyKeepsTheLastWorker(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1, Busy: func() bool { return true }})
+
+	var ran bool
+	if err := pool.Run(context.Background(), func() { ran = true }); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+
+	if !ran {
+		t.Error("Run returned without running the function, want the only worker to run while Busy")
+	}
+}
+
+func TestPoolBusyCountsInExpectedWait(t *testing.T) {
+	var busy atomic.Bool
+
+	pool := newTestPool(t, password.PoolConfig{Workers: 2, QueueSize: 8, MaxWait: 10 * time.Millisecond,
+		Busy: busy.Load})
+
+	if err := pool.Run(context.Background(), func() { time.Sleep(20 * time.Millisecond) }); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+
+	occupy(t, pool)
+	busy.Store(true)
+
+	// Of the 2 workers only one may run now, and it is taken for about
+	// 20 ms, more than MaxWait.
+	err := pool.Run(context.Background(), func() { t.Error("a rejected function ran") })
+	if !errors.Is(err, password.ErrBusy) {
+		t.Errorf("Run error = %v, want ErrBusy", err)
+	}
+}

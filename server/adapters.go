@@ -30,10 +30,16 @@ type tokenVerifier interface {
 }
 
 // verifierAdapter lets bearer verify tokens without importing package
-// token, marking every token the verifier rejects as invalid.
-type verifierAdapter struct{ verifier tokenVerifier }
+// token, marking every token the verifier rejects as invalid. It records
+// each check in activity, which may be nil.
+type verifierAdapter struct {
+	verifier tokenVerifier
+	activity *Activity
+}
 
 func (a verifierAdapter) Verify(ctx context.Context, raw string) (bearer.Claims, error) {
+	a.activity.touch()
+
 	claims, err := a.verifier.Verify(ctx, raw)
 	if errors.Is(err, token.ErrInvalid) {
 		return bearer.Claims{}, fmt.Errorf("%w: %w", bearer.ErrInvalidToken, err)

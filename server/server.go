@@ -69,6 +69,13 @@ type Config struct {
 	// take all memory and cores.
 	PasswordPool *password.Pool
 
+	// Activity records the API's requests with a bearer token. Pass its
+	// Busy method as the PasswordPool's PoolConfig.Busy, so that password
+	// checks leave a CPU to the API while it has traffic. Nil means an
+	// Activity of the server's own, which the pool it makes when
+	// PasswordPool is nil uses.
+	Activity *Activity
+
 	// TokenCache configures the cache of verified access tokens. The zero
 	// value holds token.DefaultCacheEntries tokens for up to
 	// token.DefaultCacheTTL each, and a negative MaxEntries turns the
@@ -124,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	if cfg.PasswordPool == nil {
-		pool, err := password.NewPool(password.PoolConfig{})
+		pool, err := password.NewPool(password.PoolConfig{Busy: cfg.Activity.Busy})
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
@@ -167,6 +174,10 @@ func withDefaults(cfg Config) (Config, error) {
 
 	if cfg.Passwords == nil {
 		cfg.Passwords = &password.Hasher{}
+	}
+
+	if cfg.Activity == nil {
+		cfg.Activity = &Activity{}
 	}
 
 	if len(cfg.LegacyHS256Key) == 0 {
@@ -282,7 +293,7 @@ func (s *Server) build(ctx context.Context, cfg Config, keys []token.Key) error 
 	}
 
 	guard := bearer.New(bearer.Config{
-		Verifier:   verifierAdapter{tokenVerifier},
+		Verifier:   verifierAdapter{verifier: tokenVerifier, activity: cfg.Activity},
 		Principals: principals,
 		Realm:      "scopegate",
 		RetryAfter: s.retryAfter,

@@ -27,9 +27,10 @@ type docsServer struct {
 	server  *server.Server
 }
 
-// docsStartServer starts a docsServer that stops when the test ends. Its
-// logs go to the test's output, which go test shows for a failed test.
-func docsStartServer(t *testing.T) *docsServer {
+// docsStartServer starts a docsServer that stops when the test ends, with
+// its configuration changed by each of options. Its logs go to the test's
+// output, which go test shows for a failed test.
+func docsStartServer(t *testing.T, options ...func(*server.Config)) *docsServer {
 	t.Helper()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,12 +58,17 @@ func docsStartServer(t *testing.T) *docsServer {
 
 	baseURL := "http://" + ln.Addr().String()
 
-	srv, err := server.New(ctx, server.Config{
+	cfg := server.Config{
 		Store:    st,
 		Database: "sqlite:scopegate.db",
 		Issuer:   baseURL,
 		Logger:   slog.New(slog.NewTextHandler(t.Output(), nil)),
-	})
+	}
+	for _, option := range options {
+		option(&cfg)
+	}
+
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		ln.Close()
 		t.Fatalf("server.New: %v", err)

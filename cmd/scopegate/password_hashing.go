@@ -41,11 +41,13 @@ var passwordPriorities = map[string]hashproc.Priority{
 }
 
 // passwordHashing is the token endpoint's password setup: the pool that
-// bounds the work, and the client of the child process, or nil when
-// passwords are checked in the server process.
+// bounds the work, the client of the child process, or nil when passwords
+// are checked in the server process, and the record of the API's traffic
+// that the pool yields to.
 type passwordHashing struct {
-	pool   *password.Pool
-	client *hashproc.Client
+	pool     *password.Pool
+	client   *hashproc.Client
+	activity *server.Activity
 }
 
 // configure sets the server's password hasher to the child process's
@@ -53,18 +55,20 @@ type passwordHashing struct {
 // in the interface field it would not compare equal to nil.
 func (h *passwordHashing) configure(cfg *server.Config) {
 	cfg.PasswordPool = h.pool
+	cfg.Activity = h.activity
 	if h.client != nil {
 		cfg.Passwords = h.client
 	}
 }
 
 // startPasswordHashing sets up the child process that --password-process
-// selects, which starts at the first login, and starts the pool. With a child, the pool has one worker per CPU by
-// default, because the child's low priority, not a spare worker, keeps
-// CPU time for the API.
+// selects, which starts at the first login, and starts the pool. With a
+// child, the pool has one worker per CPU by default: the child's low
+// priority gives the API the CPUs first, and with --password-yield the
+// pool leaves one of them free while the API has traffic.
 func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHashing, error) {
 	workers := opts.passwordWorkers
-	hashing := &passwordHashing{}
+	hashing := &passwordHashing{activity: &server.Activity{}}
 
 	if opts.passwordProcess != "off" {
 		priority := passwordPriorities[opts.passwordProcess]
@@ -91,11 +95,7 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 			"workers", workers)
 	}
 
-	pool, err := password.NewPool(password.PoolConfig{
-		Workers:   workers,
-		QueueSize: opts.passwordQueue,
-		MaxWait:   opts.passwordMaxWait,
-	})
+	pool, err := password.NewPool(passwordPoolConfig(opts, workers, hashing.activity))
 	if err != nil {
 		hashing.close()
 		return nil, err
@@ -104,6 +104,23 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 	hashing.pool = pool
 
 	return hashing, nil
+}
+
+// passwordPoolConfig returns the configuration of the password pool. With
+// --password-yield, the pool runs one check fewer while activity reports
+// API traffic.
+func passwordPoolConfig(opts *serveOptions, workers int, activity *server.Activity) password.PoolConfig {
+	cfg := password.PoolConfig{
+		Workers:   workers,
+		QueueSize: opts.passwordQueue,
+		MaxWait:   opts.passwordMaxWait,
+	}
+
+	if opts.passwordYield {
+		cfg.Busy = activity.Busy
+	}
+
+	return cfg
 }
 
 // close stops the child process, then the pool. In that order a check

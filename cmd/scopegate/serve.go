@@ -32,6 +32,7 @@ type serveOptions struct {
 	passwordQueue   int
 	passwordMaxWait time.Duration
 	passwordProcess string
+	passwordYield   bool
 	tokenCacheSize  int
 	tokenCacheTTL   time.Duration
 
@@ -186,6 +187,9 @@ func addPerformanceFlags(flags *pflag.FlagSet, opts *serveOptions) {
 	flags.IntVar(&opts.passwordWorkers, "password-workers", 0,
 		"password verifications that run at once (default GOMAXPROCS with a --password-process, "+
 			"GOMAXPROCS - 1 and at least 1 with off)")
+	flags.BoolVar(&opts.passwordYield, "password-yield", true,
+		"while the API has checked a bearer token within the last second, run one password verification "+
+			"fewer than --password-workers at once (at least one), so that a CPU stays free for the API")
 	flags.IntVar(&opts.passwordQueue, "password-queue", 0,
 		"password verifications that may wait for a worker before /token answers 503 (default 4 × workers)")
 	flags.DurationVar(&opts.passwordMaxWait, "password-max-wait", password.DefaultMaxWait,
