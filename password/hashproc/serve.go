@@ -17,10 +17,23 @@ import (
 // waits for the running requests and returns nil, or the error of a failed
 // write. It returns an error for a malformed request. The child process calls
 // it on its standard input and output and exits when it returns.
+//
+// While it runs, Serve keeps runtime.GOMAXPROCS at the most requests that
+// ran at once since it last had none running, and at least one, and it
+// restores the setting when it returns. A parent that sends one check at a
+// time, as a [password.Pool] does while it leaves CPUs free, then finds the
+// child on one processor, so neither the Go scheduler nor the garbage
+// collector of the child runs threads on the CPUs left free. Lowering the
+// setting only when no request runs keeps a new request from waiting for a
+// processor that a running check holds.
 func Serve(r io.Reader, w io.Writer, workers int) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+
+	procs := &procsFollower{}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	procs.add(0)
 
 	out := &responseWriter{w: w}
 	slots := make(chan struct{}, workers)
@@ -44,12 +57,58 @@ func Serve(r io.Reader, w io.Writer, workers int) error {
 		}
 
 		slots <- struct{}{}
+		procs.add(1)
 		running.Go(func() {
 			defer func() { <-slots }()
-			out.write(handle(req))
+
+			resp := handle(req)
+
+			// The parent may send its next request as soon as it has this
+			// response, so the count drops first.
+			procs.add(-1)
+			out.write(resp)
 		})
 	}
 }
+
+// procsFollower sets runtime.GOMAXPROCS to the most requests running at
+// once since none ran.
+type procsFollower struct {
+	mu      sync.Mutex
+	running int
+	procs   int
+}
+
+// add changes the number of requests running by delta. It raises
+// GOMAXPROCS to that number when it exceeds the setting, and sets it to one
+// when no request runs. A new request's processor exists before its
+// goroutine starts, because add runs first.
+func (p *procsFollower) add(delta int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	p.running += delta
+
+	n := max(p.procs, p.running)
+	if p.running == 0 {
+		n = 1
+	}
+
+	if n == p.procs {
+		return
+	}
+
+	p.procs = n
+	runtime.GOMAXPROCS(n)
+
+	if testProcsSet != nil {
+		testProcsSet(n)
+	}
+}
+
+// testProcsSet, when set by a test, receives each value that Serve sets
+// GOMAXPROCS to.
+var testProcsSet func(n int)
 
 // responseWriter writes whole responses from concurrent workers and keeps
 // the first write error.

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/scopegate/scopegate/password"
@@ -194,6 +196,68 @@ func TestStatusFits(t *testing.T) {
 	for _, tt := range tests {
 		if got := statusFits(tt.op, tt.status); got != tt.want {
 			t.Errorf("statusFits(operation %d, status %d) = %v, want %v", tt.op, tt.status, got, tt.want)
+		}
+	}
+}
+
+func TestServeHoldsOneProcessorPerRunningRequest(t *testing.T) {
+	const workers = 2
+
+	before := runtime.GOMAXPROCS(0)
+
+	var (
+		mu  sync.Mutex
+		set []int
+	)
+	testProcsSet = func(n int) {
+		mu.Lock()
+		set = append(set, n)
+		mu.Unlock()
+	}
+	t.Cleanup(func() { testProcsSet = nil })
+
+	encoded := hashInProcess(t, "secret")
+	responses, err := serveFrames(t, encodeRequests(t,
+		request{id: 1, op: opVerify, plain: "secret", encoded: encoded},
+		request{id: 2, op: opVerify, plain: "wrong", encoded: encoded},
+		request{id: 3, op: opVerifyDummy, params: testParams, plain: "secret"},
+	))
+	if err != nil || len(responses) != 3 {
+		t.Fatalf("Serve = %d responses, %v; want 3, nil", len(responses), err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+
+	if len(set) == 0 || set[0] != 1 || set[len(set)-1] != 1 {
+		t.Errorf("GOMAXPROCS set to %v, want 1 first and 1 again when no request runs", set)
+	}
+
+	for _, n := range set {
+		if n < 1 || n > workers {
+			t.Errorf("GOMAXPROCS set to %d, want 1 to %d (the running requests)", n, workers)
+		}
+	}
+
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS after Serve = %d, want %d as before", got, before)
+	}
+}
+
+// The setting follows the most requests running since none ran: it drops
+// only when none runs, so that a request arriving while another runs finds
+// a free processor.
+func TestProcsFollowerFollowsRunningRequests(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+
+	var p procsFollower
+	for _, step := range []struct{ delta, want int }{
+		{0, 1}, {1, 1}, {1, 2}, {1, 3}, {-1, 3}, {-1, 3}, {-1, 1}, {1, 1}, {1, 2},
+	} {
+		p.add(step.delta)
+
+		if got := runtime.GOMAXPROCS(0); got != step.want {
+			t.Fatalf("after add(%d), %d running: GOMAXPROCS = %d, want %d", step.delta, p.running, got, step.want)
 		}
 	}
 }
