@@ -15,17 +15,17 @@ import (
 // field 41 of /proc/PID/stat shows it.
 const schedIdle = 5
 
-// busyLoop is a running bench/spin process, which keeps every CPU busy at
-// the idle scheduling class.
+// busyLoop is a running bench/spin process, which keeps CPUs busy at the
+// idle scheduling class.
 type busyLoop struct {
 	pid int
 	cmd *exec.Cmd
 }
 
-// startBusyLoop starts bench/spin for at most duration, waits until it
-// prints that its threads spin, and checks that each of its threads runs
-// at SCHED_IDLE.
-func (b *scopegateBuild) startBusyLoop(duration time.Duration) (*busyLoop, error) {
+// startBusyLoop starts bench/spin with threads busy threads for at most
+// duration, waits until it prints that its threads spin, and checks that
+// each of its threads runs at SCHED_IDLE.
+func (b *scopegateBuild) startBusyLoop(duration time.Duration, threads int) (*busyLoop, error) {
 	logPath := filepath.Join(b.dir, "spin.log")
 
 	logFile, err := os.Create(logPath)
@@ -34,7 +34,7 @@ func (b *scopegateBuild) startBusyLoop(duration time.Duration) (*busyLoop, error
 	}
 	defer logFile.Close()
 
-	cmd := exec.Command(b.spin, "-duration", duration.String())
+	cmd := exec.Command(b.spin, "-duration", duration.String(), "-threads", strconv.Itoa(threads))
 	cmd.Stderr = logFile
 
 	stdout, err := cmd.StdoutPipe()

@@ -410,7 +410,7 @@ func TestBusyLoopRunsAtIdlePolicy(t *testing.T) {
 
 	build := &scopegateBuild{spin: spin, dir: dir}
 
-	loop, err := build.startBusyLoop(time.Minute)
+	loop, err := build.startBusyLoop(time.Minute, 1)
 	if err != nil {
 		t.Fatalf("startBusyLoop: %v", err)
 	}

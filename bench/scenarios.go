@@ -326,15 +326,28 @@ type floodRuns struct {
 	// login flood and the flood, per target.
 	alone, during, logins map[*target][]result
 
-	// busy is the probe on scopegate while the busy loop runs instead of
-	// the logins, and busyCPUs the CPUs the busy loop used meanwhile.
-	busy     []result
-	busyCPUs []float64
+	// busy is the probe on scopegate while a busy loop runs instead of
+	// the logins, and busyCPUs the CPUs the busy loop used meanwhile, by
+	// the loop's number of threads.
+	busy     map[int][]result
+	busyCPUs map[int][]float64
+}
+
+// busyLoopThreads are the sizes of the busy loops of the flood scenario:
+// one thread per CPU, and one per CPU but one, which is what the password
+// pool leaves busy while the API has traffic.
+func busyLoopThreads() []int {
+	n := runtime.NumCPU()
+	if n == 1 {
+		return []int{1}
+	}
+
+	return []int{n, n - 1}
 }
 
 // flood measures GET /users/me/ at low concurrency alone and while a login
-// flood runs, on scopegate and on the peer, and on scopegate also while an
-// idle-priority busy loop runs instead of the flood.
+// flood runs, on scopegate and on the peer, and on scopegate also while
+// idle-priority busy loops run instead of the flood.
 func (h *harness) flood(ctx context.Context) error {
 	targets, err := h.targets(ctx)
 	if err != nil {
@@ -352,9 +365,11 @@ func (h *harness) flood(ctx context.Context) error {
 	}
 
 	runs := floodRuns{
-		alone:  make(map[*target][]result),
-		during: make(map[*target][]result),
-		logins: make(map[*target][]result),
+		alone:    make(map[*target][]result),
+		during:   make(map[*target][]result),
+		logins:   make(map[*target][]result),
+		busy:     make(map[int][]result),
+		busyCPUs: make(map[int][]float64),
 	}
 
 	for range h.opts.rounds {
@@ -374,7 +389,7 @@ func (h *harness) flood(ctx context.Context) error {
 }
 
 // floodRound runs probe on t alone, during a login flood and, for
-// scopegate, during the busy loop, and appends the results to runs.
+// scopegate, during each busy loop, and appends the results to runs.
 func (h *harness) floodRound(ctx context.Context, t *target, probe load, script string, runs *floodRuns) error {
 	r, err := probe.run(ctx, t)
 	if err != nil {
@@ -395,13 +410,15 @@ func (h *harness) floodRound(ctx context.Context, t *target, probe load, script 
 		return nil
 	}
 
-	r, cpus, err := h.duringBusyLoop(ctx, t, probe)
-	if err != nil {
-		return err
-	}
+	for _, threads := range busyLoopThreads() {
+		r, cpus, err := h.duringBusyLoop(ctx, t, probe, threads)
+		if err != nil {
+			return err
+		}
 
-	runs.busy = append(runs.busy, r)
-	runs.busyCPUs = append(runs.busyCPUs, cpus)
+		runs.busy[threads] = append(runs.busy[threads], r)
+		runs.busyCPUs[threads] = append(runs.busyCPUs[threads], cpus)
+	}
 
 	return nil
 }
@@ -417,31 +434,38 @@ func (h *harness) printFlood(targets []*target, runs floodRuns) {
 			perSecond(a.perSecond), perSecond(d.perSecond), perSecond(f.perSecond), fmt.Sprint(f.failed))
 
 		if t == h.scopegate {
-			b := median(runs.busy)
-			tbl.add("scopegate, idle-priority busy loop instead of logins", ms(a.p50), ms(a.p99), ms(b.p50),
-				ms(b.p99), ratio(float64(b.p99), float64(a.p99)), perSecond(a.perSecond), perSecond(b.perSecond),
-				"", "")
+			for _, threads := range busyLoopThreads() {
+				b := median(runs.busy[threads])
+				tbl.add(busyLoopRow(threads), ms(a.p50), ms(a.p99), ms(b.p50), ms(b.p99),
+					ratio(float64(b.p99), float64(a.p99)), perSecond(a.perSecond), perSecond(b.perSecond), "", "")
+			}
 		}
 	}
-
-	slices.Sort(runs.busyCPUs)
 
 	tbl.note(fmt.Sprintf("probe: wrk -t 1 -c %d GET /users/me/ for %s, each connection pausing %s between "+
 		"requests; flood: wrk -t 1 -c %d POST /token (johndoe), started 1 s before the probe, each connection "+
 		"pausing 1 s after a 503; %d rounds, medians; failed logins are 503 answers", probeConnections,
 		h.opts.duration, probePause, h.opts.floodConnections, h.opts.rounds))
-	tbl.note(fmt.Sprintf("busy loop: the same probe on scopegate with no login, while bench/spin keeps %d "+
-		"threads (one per CPU) busy at the idle scheduling class, SCHED_IDLE; it used %.2f CPUs during the "+
-		"probe (median). Its p99 is the floor that any background CPU work adds to the probe on this machine",
-		runtime.NumCPU(), runs.busyCPUs[len(runs.busyCPUs)/2]))
+
+	for _, threads := range busyLoopThreads() {
+		cpus := runs.busyCPUs[threads]
+		slices.Sort(cpus)
+		tbl.note(fmt.Sprintf("busy loop on %d of %d CPUs: the same probe on scopegate with no login, while "+
+			"bench/spin keeps %d threads busy at the idle scheduling class, SCHED_IDLE; it used %.2f CPUs "+
+			"during the probe (median). Its p99 is the floor that background CPU work of that size adds to "+
+			"the probe on this machine", threads, runtime.NumCPU(), threads, cpus[len(cpus)/2]))
+	}
+
 	tbl.print()
 }
 
-// duringBusyLoop runs probe on t while bench/spin keeps every CPU busy at
-// SCHED_IDLE, and returns the probe's result and the CPUs the busy loop
+// duringBusyLoop runs probe on t while bench/spin keeps that many CPUs busy
+// at SCHED_IDLE, and returns the probe's result and the CPUs the busy loop
 // used during the probe.
-func (h *harness) duringBusyLoop(ctx context.Context, t *target, probe load) (result, float64, error) {
-	loop, err := h.build.startBusyLoop(probe.duration + 2*time.Second)
+func (h *harness) duringBusyLoop(ctx context.Context, t *target, probe load, threads int) (
+	result, float64, error,
+) {
+	loop, err := h.build.startBusyLoop(probe.duration+2*time.Second, threads)
 	if err != nil {
 		return result{}, 0, err
 	}
@@ -498,6 +522,17 @@ func (h *harness) duringFlood(ctx context.Context, t *target, probe load, script
 	}
 
 	return r, floodOutcome.r, floodOutcome.err
+}
+
+// busyLoopRow returns the name of the table row for a busy loop with the
+// given number of threads.
+func busyLoopRow(threads int) string {
+	if threads == runtime.NumCPU() {
+		return "scopegate, idle-priority busy loop on every CPU instead of logins"
+	}
+
+	return fmt.Sprintf("scopegate, idle-priority busy loop on %d of %d CPUs instead of logins", threads,
+		runtime.NumCPU())
 }
 
 // median returns a result whose every field is the median of that field

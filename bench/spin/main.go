@@ -1,5 +1,5 @@
 // Command spin is the background CPU load of the benchmark harness in
-// package bench. It keeps every CPU busy at the idle scheduling class
+// package bench. It keeps CPUs busy at the idle scheduling class
 // (SCHED_IDLE on Linux), so that the harness can measure how much any
 // background CPU work, however low its priority, delays a server's
 // requests on this machine. It reads no files but /proc/self/task, opens
@@ -7,9 +7,10 @@
 //
 // Usage:
 //
-//	spin -duration 10s
+//	spin -duration 10s [-threads N]
 //
-// It starts one busy thread per CPU (runtime.NumCPU), sets the scheduling
+// It starts -threads busy threads, one per CPU (runtime.NumCPU) by
+// default, with GOMAXPROCS set to that number, sets the scheduling
 // policy of each of its threads to SCHED_IDLE, prints "spinning on N
 // threads at SCHED_IDLE" once all of them run, and exits after -duration or
 // when it receives SIGTERM, SIGINT or SIGKILL. On systems other than Linux
@@ -36,17 +37,22 @@ func init() {
 
 func main() {
 	duration := flag.Duration("duration", time.Minute, "time to spin before exiting, such as 10s")
+	threads := flag.Int("threads", runtime.NumCPU(), "busy threads, one per CPU by default")
 	flag.Parse()
 
-	if err := run(*duration); err != nil {
+	if err := run(*duration, *threads); err != nil {
 		fmt.Fprintln(os.Stderr, "spin:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration time.Duration) error {
+func run(duration time.Duration, threads int) error {
 	if duration <= 0 {
 		return fmt.Errorf("invalid -duration %s: must be above 0", duration)
+	}
+
+	if threads < 1 || threads > runtime.NumCPU() {
+		return fmt.Errorf("invalid -threads %d: use 1 to %d, the number of CPUs", threads, runtime.NumCPU())
 	}
 
 	if err := setIdleThread(0); err != nil {
@@ -57,7 +63,6 @@ func run(duration time.Duration) error {
 		return err
 	}
 
-	threads := runtime.NumCPU()
 	var stop atomic.Bool
 
 	if err := startSpinners(threads, &stop); err != nil {
@@ -83,8 +88,8 @@ func run(duration time.Duration) error {
 // them spin, or the first error.
 func startSpinners(n int, stop *atomic.Bool) error {
 	// GOMAXPROCS follows the CPU quota of the cgroup since Go 1.25, which
-	// may be below the CPU count. The loop is meant to fill every CPU that
-	// the scheduler would otherwise leave idle.
+	// may be below the CPU count. The loop is meant to fill n CPUs that the
+	// scheduler would otherwise leave idle, and no more.
 	runtime.GOMAXPROCS(n)
 
 	var ready sync.WaitGroup
