@@ -33,7 +33,8 @@ type PoolConfig struct {
 	Workers int
 
 	// QueueSize bounds the number of functions waiting for a worker. Zero
-	// means 4 × Workers.
+	// means 4 × Workers. While Busy holds a worker back, that worker holds
+	// one more function, which counts in the expected wait.
 	QueueSize int
 
 	// MaxWait bounds the expected wait of a new function in the queue,
@@ -79,7 +80,9 @@ type Pool struct {
 	// until the first one has finished.
 	runNanos atomic.Int64
 
-	// running counts the functions running now.
+	// running counts the functions that workers have taken from the
+	// queue: those running now, and while Busy holds a worker back, the
+	// one that waits for its turn.
 	running atomic.Int64
 
 	stopped sync.WaitGroup
@@ -246,20 +249,28 @@ func (p *Pool) work() {
 	defer p.stopped.Done()
 
 	for j := range p.jobs {
-		p.acquireSlot()
-
-		if !j.state.CompareAndSwap(jobQueued, jobRunning) {
-			p.releaseSlot()
-			continue // canceled while queued
+		if j.state.Load() != jobCanceled {
+			p.runTaken(j)
 		}
-
-		p.running.Add(1)
-		start := time.Now()
-		p.runJob(j)
-		p.recordRunTime(time.Since(start))
-		p.running.Add(-1)
-		p.releaseSlot()
 	}
+}
+
+// runTaken runs j, which a worker has taken from the queue, once a slot is
+// free, unless j was canceled meanwhile.
+func (p *Pool) runTaken(j *job) {
+	p.running.Add(1)
+	defer p.running.Add(-1)
+
+	p.acquireSlot()
+	defer p.releaseSlot()
+
+	if !j.state.CompareAndSwap(jobQueued, jobRunning) {
+		return
+	}
+
+	start := time.Now()
+	p.runJob(j)
+	p.recordRunTime(time.Since(start))
 }
 
 // acquireSlot waits until fewer functions run than the limit allows now,

@@ -360,3 +360,45 @@ func TestPoolBusyCountsInExpectedWait(t *testing.T) {
 		t.Errorf("Run error = %v, want ErrBusy", err)
 	}
 }
+
+// While Busy holds one of 2 workers back, the pool estimates waits as a
+// pool of one worker does, counting the function that the held worker has
+// taken from the queue.
+func TestPoolBusyWaitCountsHeldFunction(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		workers int
+		busy    bool
+	}{
+		{"1 worker", 1, false},
+		{"2 workers while Busy", 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var busy atomic.Bool
+
+			pool := newTestPool(t, password.PoolConfig{Workers: tt.workers, QueueSize: 8,
+				MaxWait: 30 * time.Millisecond, Busy: busy.Load})
+
+			if err := pool.Run(context.Background(), func() { time.Sleep(20 * time.Millisecond) }); err != nil {
+				t.Fatalf("first Run: %v", err)
+			}
+
+			busy.Store(tt.busy)
+			occupy(t, pool)
+
+			// The second function waits one round of about 20 ms. Meanwhile
+			// a held worker takes it from the queue.
+			startBlocked(t, pool)
+			time.Sleep(20 * time.Millisecond)
+
+			// A third would wait two rounds, about 40 ms, beyond MaxWait.
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+
+			err := pool.Run(ctx, func() {})
+			if !errors.Is(err, password.ErrBusy) {
+				t.Errorf("third Run: error = %v, want ErrBusy", err)
+			}
+		})
+	}
+}
