@@ -134,6 +134,18 @@ func (h *Hasher) NeedsRehash(encoded string) bool {
 	return parsed.params != h.params()
 }
 
+// Lanes returns the argon2id parallelism of encoded, the number of
+// goroutines that a verification of it runs on, or 1 for a bcrypt hash and
+// for a hash that cannot be parsed.
+func Lanes(encoded string) int {
+	parsed, err := parseArgon2id(encoded)
+	if err != nil {
+		return 1
+	}
+
+	return max(1, int(parsed.params.Parallelism))
+}
+
 // params returns h's parameters, or DefaultParams for a nil h or a zero
 // Params.
 func (h *Hasher) params() Params {

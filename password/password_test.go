@@ -552,3 +552,29 @@ func TestHashRejectsOverlongPassword(t *testing.T) {
 		t.Errorf("Verify of a %d-byte password = %v, %v; want true, nil", password.MaxLength, ok, err)
 	}
 }
+
+func TestLanes(t *testing.T) {
+	fourLanes := password.Hasher{Params: password.Params{Memory: 4 * 1024, Iterations: 1, Parallelism: 4,
+		SaltLength: 16, KeyLength: 32}}
+
+	encoded, err := fourLanes.Hash("secret")
+	if err != nil {
+		t.Fatalf("Hash: %v", err)
+	}
+
+	tests := []struct {
+		name    string
+		encoded string
+		want    int
+	}{
+		{"argon2id with 4 lanes", encoded, 4},
+		{"bcrypt", "$2b$04$ABCDEFGHIJKLMNOPQRSTUuT3tLqPbB6S0yqSx5xTqR8eJDm4JhA1q", 1},
+		{"malformed", "not a hash", 1},
+	}
+
+	for _, tt := range tests {
+		if got := password.Lanes(tt.encoded); got != tt.want {
+			t.Errorf("Lanes(%s) = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

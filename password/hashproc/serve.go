@@ -18,21 +18,23 @@ import (
 // write. It returns an error for a malformed request. The child process calls
 // it on its standard input and output and exits when it returns.
 //
-// While it runs, Serve keeps runtime.GOMAXPROCS at the most requests that
-// ran at once since it last had none running, and at least one, and it
-// restores the setting when it returns. A parent that sends one check at a
-// time, as a [password.Pool] does while it leaves CPUs free, then finds the
-// child on one processor, so neither the Go scheduler nor the garbage
-// collector of the child runs threads on the CPUs left free. Lowering the
-// setting only when no request runs keeps a new request from waiting for a
-// processor that a running check holds.
+// While it runs, Serve sets runtime.GOMAXPROCS to the most goroutines that
+// the running requests hashed on at once since none ran, between one and
+// the setting it found. An argon2id hash runs one goroutine per lane.
+// Serve restores the setting when it returns. A parent that sends one
+// check at a time, as a [password.Pool] does while it leaves CPUs free,
+// then finds the child on one processor for the default parameters, so
+// neither the Go scheduler nor the garbage collector of the child runs
+// threads on the CPUs left free. Lowering the setting only when no request
+// runs keeps a new request from waiting for a processor that a running
+// check holds.
 func Serve(r io.Reader, w io.Writer, workers int) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 
-	procs := &procsFollower{}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	procs := &procsFollower{limit: runtime.GOMAXPROCS(0)}
+	defer runtime.GOMAXPROCS(procs.limit)
 	procs.add(0)
 
 	out := &responseWriter{w: w}
@@ -57,7 +59,8 @@ func Serve(r io.Reader, w io.Writer, workers int) error {
 		}
 
 		slots <- struct{}{}
-		procs.add(1)
+		lanes := requestLanes(req)
+		procs.add(lanes)
 		running.Go(func() {
 			defer func() { <-slots }()
 
@@ -65,31 +68,34 @@ func Serve(r io.Reader, w io.Writer, workers int) error {
 
 			// The parent may send its next request as soon as it has this
 			// response, so the count drops first.
-			procs.add(-1)
+			procs.add(-lanes)
 			out.write(resp)
 		})
 	}
 }
 
-// procsFollower sets runtime.GOMAXPROCS to the most requests running at
-// once since none ran.
+// procsFollower sets runtime.GOMAXPROCS to the most goroutines that the
+// running requests hashed on at once since none ran, up to limit.
 type procsFollower struct {
+	limit int
+
 	mu      sync.Mutex
 	running int
 	procs   int
 }
 
-// add changes the number of requests running by delta. It raises
-// GOMAXPROCS to that number when it exceeds the setting, and sets it to one
-// when no request runs. A new request's processor exists before its
-// goroutine starts, because add runs first.
+// add changes the number of goroutines that the running requests hash on
+// by delta. It raises GOMAXPROCS to that number when it exceeds the
+// setting, up to the limit, and sets it to one when no request runs. A new
+// request's processors exist before its goroutines start, because add runs
+// first.
 func (p *procsFollower) add(delta int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 
 	p.running += delta
 
-	n := max(p.procs, p.running)
+	n := min(max(p.procs, p.running), max(1, p.limit))
 	if p.running == 0 {
 		n = 1
 	}
@@ -104,6 +110,22 @@ func (p *procsFollower) add(delta int) {
 	if testProcsSet != nil {
 		testProcsSet(n)
 	}
+}
+
+// requestLanes returns the number of goroutines that req hashes on: the
+// lanes of the stored hash for a verification, and of the request's
+// parameters, or the default ones, for the others.
+func requestLanes(req request) int {
+	if req.op == opVerify {
+		return password.Lanes(req.encoded)
+	}
+
+	params := req.params
+	if params == (password.Params{}) {
+		params = password.DefaultParams
+	}
+
+	return max(1, int(params.Parallelism))
 }
 
 // testProcsSet, when set by a test, receives each value that Serve sets

@@ -244,20 +244,59 @@ func TestServeHoldsOneProcessorPerRunningRequest(t *testing.T) {
 	}
 }
 
-// The setting follows the most requests running since none ran: it drops
-// only when none runs, so that a request arriving while another runs finds
-// a free processor.
+// The setting follows the most goroutines running since none ran, up to
+// the limit: it drops only when none runs, so that a request arriving while
+// another runs finds a free processor.
 func TestProcsFollowerFollowsRunningRequests(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 
-	var p procsFollower
+	p := procsFollower{limit: 3}
 	for _, step := range []struct{ delta, want int }{
-		{0, 1}, {1, 1}, {1, 2}, {1, 3}, {-1, 3}, {-1, 3}, {-1, 1}, {1, 1}, {1, 2},
+		{0, 1}, {1, 1}, {1, 2}, {1, 3}, {1, 3}, {-1, 3}, {-1, 3}, {-1, 3}, {-1, 1}, {1, 1}, {1, 2},
 	} {
 		p.add(step.delta)
 
 		if got := runtime.GOMAXPROCS(0); got != step.want {
 			t.Fatalf("after add(%d), %d running: GOMAXPROCS = %d, want %d", step.delta, p.running, got, step.want)
 		}
+	}
+}
+
+func TestServeGivesEachLaneAProcessor(t *testing.T) {
+	const lanes = 4
+
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(lanes))
+
+	hasher := password.Hasher{Params: password.Params{Memory: 4 * 1024, Iterations: 1, Parallelism: lanes,
+		SaltLength: 16, KeyLength: 32}}
+
+	encoded, err := hasher.Hash("secret")
+	if err != nil {
+		t.Fatalf("Hash: %v", err)
+	}
+
+	var highest int
+	testProcsSet = func(n int) { highest = max(highest, n) }
+	t.Cleanup(func() { testProcsSet = nil })
+
+	var out bytes.Buffer
+	input := encodeRequests(t, request{id: 1, op: opVerify, plain: "secret", encoded: encoded})
+
+	if err := Serve(bytes.NewReader(input), &out, 1); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+
+	resp, err := readResponse(bufio.NewReader(&out))
+	if err != nil || resp.status != statusMatch {
+		t.Fatalf("response = %+v, %v; want a match", resp, err)
+	}
+
+	if highest != lanes {
+		t.Errorf("GOMAXPROCS reached %d while a check of a hash with %d lanes ran alone, want %d", highest,
+			lanes, lanes)
+	}
+
+	if got := runtime.GOMAXPROCS(0); got != lanes {
+		t.Errorf("GOMAXPROCS after Serve = %d, want %d as before", got, lanes)
 	}
 }
