@@ -25,10 +25,12 @@ type Activity struct {
 	last atomic.Int64
 }
 
-// touch records a bearer request now. It stores the time at most once a
-// millisecond, so that the processors serving the API do not take turns
-// owning the memory that holds it.
-func (a *Activity) touch() {
+// Touch records an API request now. The server calls it for each bearer
+// token check, and a handler of another kind of API traffic may call it
+// too. It stores the time at most once a millisecond, so that the
+// processors serving the API do not take turns owning the memory that
+// holds it. Touch on a nil *Activity does nothing.
+func (a *Activity) Touch() {
 	if a == nil {
 		return
 	}

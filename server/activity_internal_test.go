@@ -12,10 +12,10 @@ func TestActivityBusyWithinWindow(t *testing.T) {
 		t.Fatal("Busy() of the zero Activity = true, want false")
 	}
 
-	a.touch()
+	a.Touch()
 
 	if !a.Busy() {
-		t.Fatal("Busy() right after touch = false, want true")
+		t.Fatal("Busy() right after Touch = false, want true")
 	}
 
 	// A request older than the window no longer counts.
@@ -29,5 +29,5 @@ func TestActivityBusyWithinWindow(t *testing.T) {
 func TestActivityNilTouchIsNoOp(t *testing.T) {
 	var a *Activity
 
-	a.touch()
+	a.Touch()
 }

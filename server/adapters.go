@@ -38,7 +38,7 @@ type verifierAdapter struct {
 }
 
 func (a verifierAdapter) Verify(ctx context.Context, raw string) (bearer.Claims, error) {
-	a.activity.touch()
+	a.activity.Touch()
 
 	claims, err := a.verifier.Verify(ctx, raw)
 	if errors.Is(err, token.ErrInvalid) {

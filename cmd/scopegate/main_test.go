@@ -276,6 +276,24 @@ func TestEnvironmentVariables(t *testing.T) {
 		t.Errorf("serve output = %q, want it to contain %q", out, want)
 	}
 
+	for env, want := range map[string]string{
+		"SCOPEGATE_PASSWORD_WORKERS=abc": `invalid value "abc" in SCOPEGATE_PASSWORD_WORKERS for --password-workers: ` +
+			"use a whole number",
+		"SCOPEGATE_LOG_FORMAT=": `invalid --log-format "": use json or text`,
+	} {
+		bad := exec.Command(binary, "serve", "--demo")
+		bad.Env = append(cleanEnv(), "SCOPEGATE_DB="+db, env)
+
+		out, err := bad.CombinedOutput()
+		if err == nil {
+			t.Errorf("serve with %s succeeded, want an error", env)
+		}
+
+		if !strings.Contains(string(out), want) {
+			t.Errorf("serve with %s: output = %q, want it to contain %q", env, out, want)
+		}
+	}
+
 	help := run(t, db, "", "serve", "--help")
 	for _, want := range []string{"SCOPEGATE_ADDR", "SCOPEGATE_DB", "SCOPEGATE_DEMO", "SCOPEGATE_ACCESS_TOKEN_TTL",
 		"SCOPEGATE_LEGACY_HS256_KEY", "SCOPEGATE_ISSUER"} {

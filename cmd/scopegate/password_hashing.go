@@ -82,8 +82,8 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 			Priority: priority,
 			Workers:  workers,
 			ErrorHook: func(err error) {
-				logger.Error("password child process failed; passwords are checked in the server process "+
-					"until it restarts", "error", err)
+				logger.Error("password child process failed or did not respond in time; passwords are "+
+					"checked in the server process until it restarts", "error", err)
 			},
 		})
 		if err != nil {
@@ -108,7 +108,8 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 
 // passwordPoolConfig returns the configuration of the password pool. With
 // --password-yield, the pool runs one check fewer while activity reports
-// API traffic.
+// API traffic, unless it checks passwords in this process with the default
+// number of workers, which already leaves a CPU free.
 func passwordPoolConfig(opts *serveOptions, workers int, activity *server.Activity) password.PoolConfig {
 	cfg := password.PoolConfig{
 		Workers:   workers,
@@ -116,7 +117,8 @@ func passwordPoolConfig(opts *serveOptions, workers int, activity *server.Activi
 		MaxWait:   opts.passwordMaxWait,
 	}
 
-	if opts.passwordYield {
+	spareWorker := opts.passwordProcess == "off" && opts.passwordWorkers == 0
+	if opts.passwordYield && !spareWorker {
 		cfg.Busy = activity.Busy
 	}
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 
@@ -21,17 +22,60 @@ func TestPasswordYieldFlagDefaultsOn(t *testing.T) {
 func TestPasswordPoolConfigYield(t *testing.T) {
 	activity := &server.Activity{}
 
-	for _, yield := range []bool{true, false} {
-		opts := &serveOptions{passwordYield: yield, passwordQueue: 3, passwordMaxWait: time.Second}
+	tests := []struct {
+		name     string
+		opts     serveOptions
+		wantBusy bool
+	}{
+		{"yield with a child", serveOptions{passwordProcess: "idle", passwordYield: true}, true},
+		{"no yield", serveOptions{passwordProcess: "idle", passwordYield: false}, false},
+		{"yield off with set workers", serveOptions{passwordProcess: "off", passwordWorkers: 2, passwordYield: true},
+			true},
+		// The default workers of off already leave a CPU free.
+		{"yield off with default workers", serveOptions{passwordProcess: "off", passwordYield: true}, false},
+	}
 
-		cfg := passwordPoolConfig(opts, 2, activity)
+	for _, tt := range tests {
+		tt.opts.passwordQueue = 3
+		tt.opts.passwordMaxWait = time.Second
 
-		if got := cfg.Busy != nil; got != yield {
-			t.Errorf("--password-yield=%t: pool has Busy = %t, want %t", yield, got, yield)
+		cfg := passwordPoolConfig(&tt.opts, 2, activity)
+
+		if got := cfg.Busy != nil; got != tt.wantBusy {
+			t.Errorf("%s: pool has Busy = %t, want %t", tt.name, got, tt.wantBusy)
 		}
 
 		if cfg.Workers != 2 || cfg.QueueSize != 3 || cfg.MaxWait != time.Second {
-			t.Errorf("--password-yield=%t: pool config %+v, want 2 workers, queue 3 and max wait 1s", yield, cfg)
+			t.Errorf("%s: pool config %+v, want 2 workers, queue 3 and max wait 1s", tt.name, cfg)
 		}
+	}
+}
+
+func TestPasswordHashingSharesActivity(t *testing.T) {
+	opts := &serveOptions{passwordProcess: "off", passwordWorkers: 2, passwordYield: true,
+		passwordMaxWait: time.Second}
+
+	hashing, err := startPasswordHashing(opts, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("startPasswordHashing: %v", err)
+	}
+	defer hashing.close()
+
+	var cfg server.Config
+	hashing.configure(&cfg)
+
+	if cfg.Activity == nil || cfg.Activity != hashing.activity {
+		t.Fatalf("server Activity = %p, want the password pool's %p", cfg.Activity, hashing.activity)
+	}
+
+	busy := passwordPoolConfig(opts, 2, cfg.Activity).Busy
+	if busy() {
+		t.Fatal("pool Busy() before any API request = true, want false")
+	}
+
+	cfg.Activity.Touch()
+
+	if !busy() {
+		t.Error("pool Busy() after the server's Activity recorded a request = false, want true")
 	}
 }

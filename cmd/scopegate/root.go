@@ -97,7 +97,7 @@ func applyEnvironment(cmd *cobra.Command) error {
 
 		if err := flag.Value.Set(value); err != nil {
 			firstErr = fmt.Errorf("invalid value %q in %s for --%s: %s", value, envName(flag.Name), flag.Name,
-				valueHint(flag))
+				valueHint(cmd, flag))
 			return
 		}
 
@@ -110,14 +110,16 @@ func applyEnvironment(cmd *cobra.Command) error {
 	return firstErr
 }
 
-// valueHint returns the form a flag's value must have.
-func valueHint(flag *pflag.Flag) string {
+// valueHint returns the form a value of flag, a flag of cmd, must have.
+func valueHint(cmd *cobra.Command, flag *pflag.Flag) string {
 	switch flag.Value.Type() {
 	case "bool":
 		return "use true or false"
 	case "duration":
 		return "use a duration with a unit, such as 90s, 30m or 1h"
+	case "int":
+		return "use a whole number"
 	default:
-		return "see scopegate --help"
+		return "see " + cmd.CommandPath() + " --help"
 	}
 }

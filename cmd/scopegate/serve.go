@@ -185,13 +185,15 @@ func addPerformanceFlags(flags *pflag.FlagSet, opts *serveOptions) {
 		"CPU priority of the child process that hashes and verifies passwords: idle (Linux SCHED_IDLE, "+
 			"runs only on otherwise idle CPUs), low (nice 19), normal, or off to hash in the server process")
 	flags.IntVar(&opts.passwordWorkers, "password-workers", 0,
-		"password verifications that run at once (default GOMAXPROCS with a --password-process, "+
-			"GOMAXPROCS - 1 and at least 1 with off)")
+		"password verifications that run at once, 1 to 4 per CPU; 0 means GOMAXPROCS when "+
+			"--password-process is idle, low or normal, and GOMAXPROCS - 1 (at least 1) when it is off")
 	flags.BoolVar(&opts.passwordYield, "password-yield", true,
 		"while the API has checked a bearer token within the last second, run one password verification "+
-			"fewer than --password-workers at once (at least one), so that a CPU stays free for the API")
+			"fewer than --password-workers at once (at least one), so that a CPU stays free for the API; "+
+			"no effect with --password-process=off and the default workers, which leave one free already")
 	flags.IntVar(&opts.passwordQueue, "password-queue", 0,
-		"password verifications that may wait for a worker before /token answers 503 (default 4 × workers)")
+		"password verifications that may wait for a worker before /token answers 503, up to 65536; "+
+			"0 means 4 per worker")
 	flags.DurationVar(&opts.passwordMaxWait, "password-max-wait", password.DefaultMaxWait,
 		"longest expected wait for a password worker before /token answers 503")
 	flags.IntVar(&opts.tokenCacheSize, "token-cache-size", token.DefaultCacheEntries,
