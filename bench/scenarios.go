@@ -451,9 +451,9 @@ func (h *harness) printFlood(targets []*target, runs floodRuns) {
 		cpus := runs.busyCPUs[threads]
 		slices.Sort(cpus)
 		tbl.note(fmt.Sprintf("busy loop on %d of %d CPUs: the same probe on scopegate with no login, while "+
-			"bench/spin keeps %d threads busy at the idle scheduling class, SCHED_IDLE; it used %.2f CPUs "+
+			"bench/spin keeps %s busy at the idle scheduling class, SCHED_IDLE; it used %.2f CPUs "+
 			"during the probe (median). Its p99 is the floor that background CPU work of that size adds to "+
-			"the probe on this machine", threads, runtime.NumCPU(), threads, cpus[len(cpus)/2]))
+			"the probe on this machine", threads, runtime.NumCPU(), countThreads(threads), cpus[len(cpus)/2]))
 	}
 
 	tbl.print()
@@ -522,6 +522,15 @@ func (h *harness) duringFlood(ctx context.Context, t *target, probe load, script
 	}
 
 	return r, floodOutcome.r, floodOutcome.err
+}
+
+// countThreads returns "1 thread" or "N threads".
+func countThreads(n int) string {
+	if n == 1 {
+		return "1 thread"
+	}
+
+	return fmt.Sprintf("%d threads", n)
 }
 
 // busyLoopRow returns the name of the table row for a busy loop with the
