@@ -549,3 +549,32 @@ func getMe(t *testing.T, addr, accessToken string) int {
 
 	return resp.StatusCode
 }
+
+func TestInvalidFlagValueNamesTheForm(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "flags.db")
+
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--password-workers", "abc"}, `invalid value "abc" for --password-workers: use a whole number`},
+		{[]string{"serve", "--password-yield=maybe"}, `invalid value "maybe" for --password-yield: use true or false`},
+		{[]string{"serve", "--access-token-ttl", "5"}, `invalid value "5" for --access-token-ttl: use a duration`},
+	}
+
+	for _, tt := range tests {
+		r := run(t, db, "", tt.args...)
+
+		if r.code == 0 {
+			t.Errorf("%v: exit code 0, want an error", tt.args)
+		}
+
+		if !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: stderr = %q, want it to contain %q", tt.args, r.stderr, tt.want)
+		}
+
+		if strings.Contains(r.stderr, "strconv") {
+			t.Errorf("%v: stderr = %q, want no parser internals", tt.args, r.stderr)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -34,6 +35,7 @@ func newRootCommand() *cobra.Command {
 	}
 
 	addDatabaseFlags(root.PersistentFlags(), &opts.databaseOptions)
+	root.SetFlagErrorFunc(explainFlagError)
 
 	serve := newServeCommand(opts)
 
@@ -108,6 +110,20 @@ func applyEnvironment(cmd *cobra.Command) error {
 	cmd.InheritedFlags().VisitAll(apply)
 
 	return firstErr
+}
+
+// explainFlagError rewords an invalid flag value on the command line as
+// applyEnvironment words one from the environment: the flag, the value and
+// the form it must have, instead of the parser's own message. Subcommands
+// inherit it from the root command.
+func explainFlagError(cmd *cobra.Command, err error) error {
+	var invalid *pflag.InvalidValueError
+	if !errors.As(err, &invalid) {
+		return err
+	}
+
+	return fmt.Errorf("invalid value %q for --%s: %s", invalid.GetValue(), invalid.GetFlag().Name,
+		valueHint(cmd, invalid.GetFlag()))
 }
 
 // valueHint returns the form a value of flag, a flag of cmd, must have.
