@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -27,7 +26,7 @@ func newPasswordWorkerCommand() *cobra.Command {
 		Args:   cobra.NoArgs,
 		Hidden: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return hashproc.Serve(os.Stdin, os.Stdout, 0)
+			return hashproc.ServeStdio(0)
 		},
 	}
 }

@@ -34,7 +34,7 @@ func runChild(mode string) int {
 
 	switch mode {
 	case childServe:
-		if err := Serve(in, os.Stdout, 0); err != nil {
+		if err := ServeStdio(0); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

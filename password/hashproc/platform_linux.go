@@ -2,6 +2,7 @@ package hashproc
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"syscall"
@@ -76,4 +77,18 @@ func lowerThreadPriority(priority Priority) error {
 
 	return fmt.Errorf("hashproc: set the child's scheduling class to SCHED_IDLE: %w; it runs at nice %d",
 		errno, lowestNice)
+}
+
+// pollable returns f as a file in non-blocking mode, so that a goroutine
+// reading it waits in the Go runtime's poller and leaves its processor to
+// other goroutines. A read blocked in a system call holds its processor
+// until the runtime's monitor thread takes it back, which can take
+// milliseconds. f must not be used afterwards.
+func pollable(f *os.File) (*os.File, error) {
+	fd := f.Fd()
+	if err := syscall.SetNonblock(int(fd), true); err != nil {
+		return nil, fmt.Errorf("hashproc: make %s non-blocking: %w", f.Name(), err)
+	}
+
+	return os.NewFile(fd, f.Name()), nil
 }

@@ -2,6 +2,7 @@ package hashproc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -135,5 +136,50 @@ func shrinkPipe(t *testing.T, f *os.File) {
 	})
 	if err != nil || errno != 0 {
 		t.Errorf("shrink the pipe: %v, %v", err, errno)
+	}
+}
+
+// A child inherits its standard input as a blocking pipe, on which the Go
+// runtime can set no deadline. After pollable, reads wait in the poller,
+// which the working deadline shows.
+func TestPollableMakesPipeWaitInPoller(t *testing.T) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatalf("pipe2: %v", err)
+	}
+
+	blocking := os.NewFile(uintptr(fds[0]), "stdin")
+	writer := os.NewFile(uintptr(fds[1]), "parent")
+	t.Cleanup(func() { writer.Close() })
+
+	if err := blocking.SetReadDeadline(time.Now().Add(time.Second)); err == nil {
+		t.Fatal("SetReadDeadline on a blocking pipe = nil, want an error: the test would show nothing")
+	}
+
+	in, err := pollable(blocking)
+	if err != nil {
+		t.Fatalf("pollable: %v", err)
+	}
+	t.Cleanup(func() { in.Close() })
+
+	if err := in.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		t.Fatalf("SetReadDeadline after pollable: %v, want nil", err)
+	}
+
+	buf := make([]byte, 1)
+	if _, err := in.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read with nothing written = %v, want os.ErrDeadlineExceeded", err)
+	}
+
+	if _, err := writer.Write([]byte("x")); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+
+	if err := in.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatalf("SetReadDeadline: %v", err)
+	}
+
+	if n, err := in.Read(buf); n != 1 || err != nil || buf[0] != 'x' {
+		t.Errorf("Read = %d, %v, %q; want 1, nil, \"x\"", n, err, buf[:n])
 	}
 }

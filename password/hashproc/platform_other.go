@@ -16,3 +16,9 @@ func executable() (string, error) {
 func startWithPriority(cmd *exec.Cmd, _ Priority, _ func(error)) error {
 	return cmd.Start()
 }
+
+// pollable returns f unchanged: outside Linux the child reads its input
+// with blocking system calls.
+func pollable(f *os.File) (*os.File, error) {
+	return f, nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 
@@ -72,6 +73,21 @@ func Serve(r io.Reader, w io.Writer, workers int) error {
 			out.write(resp)
 		})
 	}
+}
+
+// ServeStdio runs [Serve] on the process's standard input and output, as
+// the child process does. On Linux it first puts standard input in
+// non-blocking mode: with GOMAXPROCS at 1, a read blocked in a system call
+// would hold the only processor, and a check that arrived meanwhile would
+// wait for the Go runtime to take it back, which added about 12 ms to each
+// login in a measurement.
+func ServeStdio(workers int) error {
+	in, err := pollable(os.Stdin)
+	if err != nil {
+		return err
+	}
+
+	return Serve(in, os.Stdout, workers)
 }
 
 // procsFollower sets runtime.GOMAXPROCS to the most goroutines that the
