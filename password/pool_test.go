@@ -28,16 +28,11 @@ func newTestPool(t *testing.T, cfg password.PoolConfig) *password.Pool {
 func occupy(t *testing.T, pool *password.Pool) {
 	t.Helper()
 
-	release := make(chan struct{})
-	started := make(chan struct{})
-	done := make(chan error, 1)
-
-	go func() { done <- pool.Run(context.Background(), func() { close(started); <-release }) }()
+	started, finish := startBlocked(t, pool)
 	<-started
 
 	t.Cleanup(func() {
-		close(release)
-		if err := <-done; err != nil {
+		if err := finish(); err != nil {
 			t.Errorf("occupying Run: %v", err)
 		}
 	})

@@ -72,8 +72,9 @@ type Config struct {
 	// Activity records the API's requests with a bearer token. Pass its
 	// Busy method as the PasswordPool's PoolConfig.Busy, so that password
 	// checks leave a CPU to the API while it has traffic. Nil means an
-	// Activity of the server's own, which the pool it makes when
-	// PasswordPool is nil uses.
+	// Activity of the server's own. The pool that the server makes when
+	// PasswordPool is nil does not use it, because its default workers
+	// leave a CPU free already.
 	Activity *Activity
 
 	// TokenCache configures the cache of verified access tokens. The zero
@@ -131,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	if cfg.PasswordPool == nil {
-		pool, err := password.NewPool(password.PoolConfig{Busy: cfg.Activity.Busy})
+		pool, err := password.NewPool(password.PoolConfig{})
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
