@@ -27,7 +27,7 @@ import (
 // parameters the child then runs on one processor. So neither the Go
 // scheduler nor the garbage collector of the child runs threads on the
 // CPUs left free. The setting drops only when no request runs, so that a
-// new request never waits for a processor that a running check holds.
+// new request does not wait for a processor that a running check holds.
 func Serve(r io.Reader, w io.Writer, workers int) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
