@@ -3,6 +3,7 @@ package bearer
 import (
 	"container/list"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -56,34 +57,43 @@ type PrincipalCache struct {
 
 	mu sync.Mutex
 
-	// entries maps a key to its element in lru, whose value is an *entry.
-	// The front of lru is the most recently used entry.
-	entries map[cacheKey]*list.Element
+	// entries maps a key built by appendKey to its element in lru, whose
+	// value is an *entry. The front of lru is the most recently used
+	// entry.
+	entries map[string]*list.Element
 	lru     *list.List
 
 	// bySubject holds the keys in entries of each subject, so Invalidate
 	// finds them.
-	bySubject map[string]map[cacheKey]struct{}
+	bySubject map[string]map[string]struct{}
 
 	// loads holds the load in progress of each key that has one.
-	loads map[cacheKey]*load
+	loads map[string]*load
 }
 
-// cacheKey is what a cached result depends on.
-type cacheKey struct {
-	subject  string
-	clientID string
-	scopes   string
-}
+// appendKey appends to b the cache key of claims: what a cached result
+// depends on, in one string so that a hit needs one map lookup. The
+// subject and the client ID come from the token and may contain any byte,
+// so each is preceded by its length. The scopes come last, space-separated,
+// so two claims share a key only when all three parts are equal.
+//
+// LoadPrincipal passes a buffer on its stack and looks the key up with
+// m[string(key)], which the compiler does not copy, so a hit allocates
+// nothing.
+func appendKey(b []byte, claims Claims) []byte {
+	b = binary.AppendUvarint(b, uint64(len(claims.Subject)))
+	b = append(b, claims.Subject...)
+	b = binary.AppendUvarint(b, uint64(len(claims.ClientID)))
+	b = append(b, claims.ClientID...)
 
-func keyOf(claims Claims) cacheKey {
-	return cacheKey{subject: claims.Subject, clientID: claims.ClientID, scopes: claims.Scopes.String()}
+	return claims.Scopes.Append(b)
 }
 
 var _ PrincipalLoader = (*PrincipalCache)(nil)
 
 type entry struct {
-	key       cacheKey
+	key       string
+	subject   string
 	principal any
 	err       error
 	expires   time.Time
@@ -93,6 +103,11 @@ type entry struct {
 // same subject wait for.
 type load struct {
 	done chan struct{}
+
+	// key is the cache key of the load's claims, and subject their
+	// subject.
+	key     string
+	subject string
 
 	// These fields are written before done is closed.
 	principal any
@@ -132,10 +147,10 @@ func CachedPrincipals(loader PrincipalLoader, opts CacheOptions) *PrincipalCache
 		ttl:        opts.TTL,
 		maxEntries: opts.MaxEntries,
 		now:        opts.Now,
-		entries:    make(map[cacheKey]*list.Element),
+		entries:    make(map[string]*list.Element),
 		lru:        list.New(),
-		bySubject:  make(map[string]map[cacheKey]struct{}),
-		loads:      make(map[cacheKey]*load),
+		bySubject:  make(map[string]map[string]struct{}),
+		loads:      make(map[string]*load),
 	}
 
 	if c.ttl == 0 {
@@ -159,7 +174,10 @@ func CachedPrincipals(loader PrincipalLoader, opts CacheOptions) *PrincipalCache
 // ends while it waits returns an error that wraps the context's error and
 // not [ErrInvalidToken].
 func (c *PrincipalCache) LoadPrincipal(ctx context.Context, claims Claims) (any, error) {
-	key := keyOf(claims)
+	// Most keys fit in buf, which stays on the stack, so only a new load
+	// turns the key into a string of its own.
+	var buf [128]byte
+	key := appendKey(buf[:0], claims)
 
 	for {
 		c.mu.Lock()
@@ -169,17 +187,17 @@ func (c *PrincipalCache) LoadPrincipal(ctx context.Context, claims Claims) (any,
 			return e.principal, e.err
 		}
 
-		l, started := c.loads[key]
+		l, started := c.loads[string(key)]
 		if !started {
-			l = &load{done: make(chan struct{})}
-			c.loads[key] = l
+			l = &load{done: make(chan struct{}), key: string(key), subject: claims.Subject}
+			c.loads[l.key] = l
 		}
 
 		l.waiters++
 		c.mu.Unlock()
 
 		if !started {
-			c.run(ctx, claims, key, l)
+			c.run(ctx, claims, l)
 			return l.principal, l.err
 		}
 
@@ -201,7 +219,7 @@ func (c *PrincipalCache) LoadPrincipal(ctx context.Context, claims Claims) (any,
 
 // run calls the underlying loader for l and caches the result when it may
 // be reused. It closes l.done even when the loader panics.
-func (c *PrincipalCache) run(ctx context.Context, claims Claims, key cacheKey, l *load) {
+func (c *PrincipalCache) run(ctx context.Context, claims Claims, l *load) {
 	finished := false
 
 	defer func() {
@@ -209,7 +227,7 @@ func (c *PrincipalCache) run(ctx context.Context, claims Claims, key cacheKey, l
 			l.err = fmt.Errorf("bearer: the principal loader panicked for %q", claims.Subject)
 		}
 
-		c.finish(key, l)
+		c.finish(l)
 	}()
 
 	l.principal, l.err = c.loader.LoadPrincipal(ctx, claims)
@@ -217,17 +235,18 @@ func (c *PrincipalCache) run(ctx context.Context, claims Claims, key cacheKey, l
 	finished = true
 }
 
-func (c *PrincipalCache) finish(key cacheKey, l *load) {
+func (c *PrincipalCache) finish(l *load) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 
-	if c.loads[key] == l {
-		delete(c.loads, key)
+	if c.loads[l.key] == l {
+		delete(c.loads, l.key)
 	}
 
 	cacheable := l.err == nil || errors.Is(l.err, ErrInvalidToken)
 	if cacheable && !l.stale && !l.abandoned {
-		c.storeLocked(&entry{key: key, principal: l.principal, err: l.err, expires: c.now().Add(c.ttl)})
+		c.storeLocked(&entry{key: l.key, subject: l.subject, principal: l.principal, err: l.err,
+			expires: c.now().Add(c.ttl)})
 	}
 
 	close(l.done)
@@ -235,8 +254,8 @@ func (c *PrincipalCache) finish(key cacheKey, l *load) {
 
 // lookupLocked returns the fresh entry of key and marks it as the most
 // recently used. It drops an expired entry.
-func (c *PrincipalCache) lookupLocked(key cacheKey) (*entry, bool) {
-	element, ok := c.entries[key]
+func (c *PrincipalCache) lookupLocked(key []byte) (*entry, bool) {
+	element, ok := c.entries[string(key)]
 	if !ok {
 		return nil, false
 	}
@@ -261,10 +280,10 @@ func (c *PrincipalCache) storeLocked(e *entry) {
 
 	c.entries[e.key] = c.lru.PushFront(e)
 
-	keys := c.bySubject[e.key.subject]
+	keys := c.bySubject[e.subject]
 	if keys == nil {
-		keys = make(map[cacheKey]struct{})
-		c.bySubject[e.key.subject] = keys
+		keys = make(map[string]struct{})
+		c.bySubject[e.subject] = keys
 	}
 
 	keys[e.key] = struct{}{}
@@ -275,16 +294,16 @@ func (c *PrincipalCache) storeLocked(e *entry) {
 }
 
 func (c *PrincipalCache) removeLocked(element *list.Element) {
-	key := element.Value.(*entry).key
+	e := element.Value.(*entry)
 
-	delete(c.entries, key)
+	delete(c.entries, e.key)
 	c.lru.Remove(element)
 
-	keys := c.bySubject[key.subject]
-	delete(keys, key)
+	keys := c.bySubject[e.subject]
+	delete(keys, e.key)
 
 	if len(keys) == 0 {
-		delete(c.bySubject, key.subject)
+		delete(c.bySubject, e.subject)
 	}
 }
 
@@ -301,7 +320,7 @@ func (c *PrincipalCache) Invalidate(subject string) {
 	}
 
 	for key, l := range c.loads {
-		if key.subject == subject {
+		if l.subject == subject {
 			l.stale = true
 			delete(c.loads, key)
 		}
@@ -315,12 +334,12 @@ func (c *PrincipalCache) InvalidateAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 
-	c.entries = make(map[cacheKey]*list.Element)
-	c.bySubject = make(map[string]map[cacheKey]struct{})
+	c.entries = make(map[string]*list.Element)
+	c.bySubject = make(map[string]map[string]struct{})
 	c.lru.Init()
 
-	for subject, l := range c.loads {
+	for key, l := range c.loads {
 		l.stale = true
-		delete(c.loads, subject)
+		delete(c.loads, key)
 	}
 }

@@ -233,6 +233,112 @@ func TestCacheKeyedByScopes(t *testing.T) {
 	}
 }
 
+// claimsLoader is a loader whose principal spells out all of the claims
+// it is given, so a result cached under the wrong key shows.
+type claimsLoader struct {
+	calls int
+}
+
+func (l *claimsLoader) LoadPrincipal(_ context.Context, claims Claims) (any, error) {
+	l.calls++
+
+	return principalOf(claims), nil
+}
+
+func principalOf(claims Claims) string {
+	return fmt.Sprintf("%q %q %q", claims.Subject, claims.ClientID, claims.Scopes)
+}
+
+// TestCacheKeySplits checks that claims whose subject, client ID and
+// scopes put together give the same bytes, but split them differently,
+// never share an entry. A subject or client ID from a token may contain
+// any byte, NUL and space included.
+func TestCacheKeySplits(t *testing.T) {
+	claims := []Claims{
+		{Subject: "a\x00b", ClientID: "c"},
+		{Subject: "a", ClientID: "\x00bc"},
+		{Subject: "a", ClientID: "b\x00c"},
+		{Subject: "a\x00bc"},
+		{ClientID: "a\x00bc"},
+		{Subject: "ab"},
+		{Subject: "a", ClientID: "b"},
+		{Subject: "a\x01b"},
+		{Subject: "a", ClientID: "c me"},
+		{Subject: "a", ClientID: "c", Scopes: scope.New("me")},
+		{Subject: "a", ClientID: "c", Scopes: scope.New("me", "items")},
+		{Subject: "a", ClientID: "c", Scopes: scope.New("items", "me")},
+		{Subject: "a", ClientID: "c", Scopes: scope.New("mei", "tems")},
+		{Subject: "a", ClientID: "c me", Scopes: scope.New("items")},
+	}
+
+	loader := &claimsLoader{}
+	c, _ := newTestCache(loader, CacheOptions{})
+
+	for range 2 {
+		for _, cl := range claims {
+			got, err := c.LoadPrincipal(t.Context(), cl)
+			if want := principalOf(cl); err != nil || got != want {
+				t.Errorf("LoadPrincipal(%s) = %v, %v, want %s, nil", want, got, err, want)
+			}
+		}
+	}
+
+	if loader.calls != len(claims) || c.lru.Len() != len(claims) {
+		t.Errorf("loader called %d times for %d entries, want %d of each", loader.calls, c.lru.Len(), len(claims))
+	}
+	assertIndexConsistent(t, c)
+
+	others := 0
+	for _, cl := range claims {
+		if cl.Subject != "a" {
+			others++
+		}
+	}
+
+	c.Invalidate("a")
+
+	if got, want := c.lru.Len(), others; got != want {
+		t.Errorf("cache holds %d entries after Invalidate(a), want %d", got, want)
+	}
+	assertIndexConsistent(t, c)
+}
+
+// TestCacheHitAllocatesNothing guards the point of the string key: a hit,
+// which every API request with a cached principal makes, allocates no
+// memory. It covers up to two scopes, because appendKey allocates once
+// for three or more.
+func TestCacheHitAllocatesNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		claims Claims
+	}{
+		{name: "subject only", claims: Claims{Subject: "johndoe"}},
+		{name: "one scope", claims: Claims{Subject: "johndoe", ClientID: "scopegate-cli", Scopes: scope.New("me")}},
+		{name: "two scopes", claims: Claims{Subject: "johndoe", ClientID: "scopegate-cli",
+			Scopes: scope.New("me", "items")}},
+		{name: "five scopes", claims: Claims{Subject: "johndoe", ClientID: "scopegate-cli",
+			Scopes: scope.New("me", "items", "orders", "admin", "billing:read")}},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newTestCache(&claimsLoader{}, CacheOptions{})
+			ctx := t.Context()
+
+			if _, err := c.LoadPrincipal(ctx, tt.claims); err != nil {
+				t.Fatalf("LoadPrincipal() = %v, want nil", err)
+			}
+
+			allocs := testing.AllocsPerRun(100, func() {
+				_, _ = c.LoadPrincipal(ctx, tt.claims)
+			})
+			if allocs != 0 {
+				t.Errorf("a cache hit allocates %v times, want 0", allocs)
+			}
+		})
+	}
+}
+
 func TestCacheInvalidateAll(t *testing.T) {
 	c, _ := newTestCache(newCountingLoader(), CacheOptions{})
 	assertLoads(t, c, "alice", "alice#1")
@@ -275,6 +381,12 @@ func startLoads(ctx context.Context, c *PrincipalCache, subject string, n int) <
 	return results
 }
 
+// subjectKey returns the cache key of claims with subject and nothing else,
+// as loadFrom and startLoads send.
+func subjectKey(subject string) string {
+	return string(appendKey(nil, Claims{Subject: subject}))
+}
+
 type loadResult struct {
 	principal any
 	err       error
@@ -288,7 +400,7 @@ func waitForWaiters(t *testing.T, c *PrincipalCache, subject string, n int) {
 
 	for {
 		c.mu.Lock()
-		l, ok := c.loads[cacheKey{subject: subject}]
+		l, ok := c.loads[subjectKey(subject)]
 		waiters := 0
 		if ok {
 			waiters = l.waiters
@@ -430,7 +542,7 @@ func TestCacheLoaderPanics(t *testing.T) {
 		_, _ = loadFrom(t, c, "alice")
 	}()
 
-	if _, ok := c.loads[cacheKey{subject: "alice"}]; ok {
+	if _, ok := c.loads[subjectKey("alice")]; ok {
 		t.Errorf("the panicked load is still registered, so later requests would wait for it forever")
 	}
 }
@@ -511,8 +623,9 @@ func assertIndexConsistent(t *testing.T, c *PrincipalCache) {
 		for key := range keys {
 			indexed++
 
-			if _, ok := c.entries[key]; !ok || key.subject != subject {
-				t.Errorf("subject index lists %+v under %q, which the cache does not hold", key, subject)
+			element, ok := c.entries[key]
+			if !ok || element.Value.(*entry).subject != subject {
+				t.Errorf("subject index lists %q under %q, which the cache does not hold", key, subject)
 			}
 		}
 	}

@@ -110,8 +110,23 @@ func TokenFromHeader(h http.Header) (token string, err error) {
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=", which is
 // also the token68 rule of RFC 9110 §11.2.
 func isToken68(s string) bool {
-	i := 0
-	for i < len(s) && token68Chars[s[i]] {
+	// Every request's token passes here, so check eight bytes per step:
+	// the AND of their table entries is 1 only when all eight are token
+	// characters. The first block with another byte, such as "=", ends
+	// this loop, and the bytewise loop below finds that byte.
+	rest := s
+	for len(rest) >= 8 {
+		if token68Chars[rest[0]]&token68Chars[rest[1]]&token68Chars[rest[2]]&token68Chars[rest[3]]&
+			token68Chars[rest[4]]&token68Chars[rest[5]]&token68Chars[rest[6]]&token68Chars[rest[7]] == 0 {
+			break
+		}
+
+		rest = rest[8:]
+	}
+
+	i := len(s) - len(rest)
+
+	for i < len(s) && token68Chars[s[i]] == 1 {
 		i++
 	}
 
@@ -126,12 +141,15 @@ func isToken68(s string) bool {
 	return i == len(s)
 }
 
-// token68Chars marks the bytes that isToken68Char accepts. The scan runs
-// over every token of every request, and a table lookup per byte is faster
-// than the comparisons (BenchmarkTokenFromHeader).
-var token68Chars = func() (table [256]bool) {
+// token68Chars is 1 for the bytes that isToken68Char accepts and 0 for
+// the others. Numbers instead of booleans let isToken68 combine eight
+// lookups with AND and test them with one comparison
+// (BenchmarkTokenFromHeader).
+var token68Chars = func() (table [256]uint8) {
 	for c := range len(table) {
-		table[c] = isToken68Char(byte(c))
+		if isToken68Char(byte(c)) {
+			table[c] = 1
+		}
 	}
 
 	return table

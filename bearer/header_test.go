@@ -113,3 +113,92 @@ func FuzzTokenFromHeader(f *testing.F) {
 		}
 	})
 }
+
+// b64Chars are the token characters of the b64token rule, before any "=".
+const b64Chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
+
+// isB64Token reports whether s is one or more token characters followed
+// by nothing but "=", the b64token rule of RFC 6750 §2.1. It is written
+// plainly as the reference for TestTokenFromHeaderEveryOffset.
+func isB64Token(s string) bool {
+	n := 0
+	for n < len(s) && strings.IndexByte(b64Chars, s[n]) >= 0 {
+		n++
+	}
+
+	return n > 0 && strings.Trim(s[n:], "=") == ""
+}
+
+// validToken returns n token characters, cycling through all of them so
+// that each one lands at many offsets.
+func validToken(n, shift int) []byte {
+	token := make([]byte, n)
+	for i := range token {
+		token[i] = b64Chars[(i+shift)%len(b64Chars)]
+	}
+
+	return token
+}
+
+// TestTokenFromHeaderEveryOffset checks the parser, which reads the token
+// eight bytes per step, against isB64Token for every byte value at every
+// offset of tokens of 1 to 33 bytes, and for "=" padding that starts at
+// every offset. It covers each position within a block, a block cut short
+// at the end of the token, and padding right after a block boundary.
+func TestTokenFromHeaderEveryOffset(t *testing.T) {
+	var accepted, rejected int
+
+	check := func(token []byte) {
+		t.Helper()
+
+		got, err := bearer.TokenFromHeader(http.Header{"Authorization": {"Bearer " + string(token)}})
+		want := isB64Token(string(token))
+
+		switch {
+		case want && (err != nil || got != string(token)):
+			t.Errorf("TokenFromHeader(%q) = %q, %v; want the token", token, got, err)
+		case !want && !errors.Is(err, bearer.ErrInvalidRequest):
+			t.Errorf("TokenFromHeader(%q) = %q, %v; want ErrInvalidRequest", token, got, err)
+		}
+
+		if want {
+			accepted++
+		} else {
+			rejected++
+		}
+	}
+
+	for n := 1; n <= 33; n++ {
+		check(validToken(n, n))
+
+		for offset := range n {
+			// Each byte value in turn. Space and tab are left out because
+			// the header parser trims them at either end of the value.
+			for c := range 256 {
+				if c == ' ' || c == '\t' {
+					continue
+				}
+
+				token := validToken(n, n)
+				token[offset] = byte(c)
+				check(token)
+			}
+
+			// Padding from offset to the end, and the same padding with a
+			// token character after it.
+			padded := validToken(n, n)
+			for i := offset; i < n; i++ {
+				padded[i] = '='
+			}
+			check(padded)
+
+			padded = append(padded, 'a')
+			check(padded)
+		}
+	}
+
+	// Guard against a reference that accepts or rejects everything.
+	if accepted < 500 || rejected < 100_000 {
+		t.Errorf("checked %d accepted and %d rejected tokens, want at least 500 and 100000", accepted, rejected)
+	}
+}

@@ -108,6 +108,21 @@ func (s Set) String() string {
 	return strings.Join(s.names, " ")
 }
 
+// Append appends the set's [Set.String] form to b and returns the result.
+// It allocates nothing when b has room, which suits keys built on a hot
+// path.
+func (s Set) Append(b []byte) []byte {
+	for i, name := range s.names {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+
+		b = append(b, name...)
+	}
+
+	return b
+}
+
 // Names returns a copy of the scope tokens in order.
 func (s Set) Names() []string {
 	names := make([]string, len(s.names))

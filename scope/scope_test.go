@@ -2,6 +2,7 @@ package scope_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/scopegate/scopegate/scope"
@@ -243,4 +244,34 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAppend(t *testing.T) {
+	tests := []struct {
+		set  scope.Set
+		want string
+	}{
+		{scope.Set{}, "prefix:"},
+		{scope.New("me"), "prefix:me"},
+		{scope.New("me", "items", "admin"), "prefix:me items admin"},
+	}
+
+	for _, tt := range tests {
+		got := string(tt.set.Append([]byte("prefix:")))
+		if got != tt.want {
+			t.Errorf("Append = %q, want %q", got, tt.want)
+		}
+
+		if tt.set.String() != strings.TrimPrefix(tt.want, "prefix:") {
+			t.Errorf("String = %q, differs from Append's %q", tt.set.String(), got)
+		}
+	}
+
+	set := scope.New("me", "items", "orders", "admin")
+	buf := make([]byte, 0, 64)
+
+	allocs := testing.AllocsPerRun(100, func() { _ = set.Append(buf[:0]) })
+	if allocs != 0 {
+		t.Errorf("Append into a buffer with room allocates %v times, want 0", allocs)
+	}
 }
