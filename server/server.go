@@ -12,6 +12,7 @@ import (
 	"github.com/scopegate/scopegate/api"
 	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/bearer"
+	"github.com/scopegate/scopegate/internal/deadline"
 	"github.com/scopegate/scopegate/password"
 	"github.com/scopegate/scopegate/store"
 	"github.com/scopegate/scopegate/token"
@@ -371,9 +372,10 @@ func (s *Server) Routes() []api.RouteInfo {
 // Serve accepts connections on ln until ctx ends, then stops accepting,
 // waits up to 10 seconds for requests in flight and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	// ReadTimeout bounds the headers and the body together. With no
-	// ReadHeaderTimeout of its own, net/http sets one read deadline per
-	// request instead of two; every body the server reads is small.
+	// ReadTimeout bounds the headers and the body together; every body
+	// the server reads is small. net/http moves these deadlines several
+	// times per request, so the listener keeps them with one sweeper
+	// instead of a runtime timer each.
 	srv := &http.Server{
 		Handler:        s.handler,
 		ReadTimeout:    10 * time.Second,
@@ -394,7 +396,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(deadline.Wrap(ln, 0)) }()
 
 	select {
 	case err := <-served:

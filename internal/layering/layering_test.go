@@ -17,6 +17,7 @@ const module = "github.com/scopegate/scopegate/"
 var allowed = map[string][]string{
 	"scope":                       {},
 	"internal/problem":            {},
+	"internal/deadline":           {},
 	"bearer":                      {"scope", "internal/problem"},
 	"token":                       {"scope"},
 	"password":                    {},
@@ -29,7 +30,7 @@ var allowed = map[string][]string{
 	"authserver":                  {"store", "scope", "password", "token"},
 	"api":                         {"bearer", "scope", "internal/problem"},
 	"server": {"api", "authserver", "bearer", "password", "scope", "store", "token", "internal/problem",
-		"store/sqlite", "store/postgres"},
+		"internal/deadline", "store/sqlite", "store/postgres"},
 	"cmd/scopegate": {"server", "store", "store/sqlite", "store/postgres", "scope", "password",
 		"password/hashproc", "token", "bearer", "api"},
 	"internal/layering": {},

@@ -1,0 +1,543 @@
+package deadline
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testTick = 10 * time.Millisecond
+
+// pair returns the server side of a connection accepted by a Listener with
+// the test tick, and the client side that dialled it.
+func pair(t *testing.T) (*Listener, net.Conn, net.Conn) {
+	t.Helper()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	l := Wrap(ln, testTick)
+	t.Cleanup(func() { _ = l.Close() })
+
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+
+	server, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = server.Close() })
+
+	return l, server, client
+}
+
+func assertTimeout(t *testing.T, err error) {
+	t.Helper()
+
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("error = %v, want one wrapping os.ErrDeadlineExceeded", err)
+	}
+
+	var netErr net.Error
+	if !errors.As(err, &netErr) || !netErr.Timeout() {
+		t.Fatalf("error = %v, want a net.Error whose Timeout() is true", err)
+	}
+}
+
+func TestReadDeadlineFires(t *testing.T) {
+	_, server, _ := pair(t)
+
+	const wait = 50 * time.Millisecond
+
+	start := time.Now()
+	if err := server.SetReadDeadline(start.Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := server.Read(make([]byte, 1))
+	elapsed := time.Since(start)
+
+	if n != 0 {
+		t.Errorf("Read = %d bytes, want 0", n)
+	}
+
+	assertTimeout(t, err)
+
+	// Never early; late by about a tick, with room for a loaded machine.
+	if elapsed < wait || elapsed > wait+20*testTick {
+		t.Errorf("Read timed out after %v, want between %v and %v", elapsed, wait, wait+20*testTick)
+	}
+}
+
+func TestReadPastDeadlineFailsEvenWithData(t *testing.T) {
+	_, server, client := pair(t)
+
+	if _, err := client.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := server.SetReadDeadline(past); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := server.Read(make([]byte, 1))
+	assertTimeout(t, err)
+
+	// Clearing the deadline makes the byte readable.
+	if err := server.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+
+	buf := make([]byte, 1)
+	if n, err := server.Read(buf); n != 1 || err != nil || buf[0] != 'x' {
+		t.Fatalf("Read = %d, %v, %q; want 1, nil, \"x\"", n, err, buf[:n])
+	}
+}
+
+// TestPastDeadlineEndsWaitingRead follows what net/http does to stop its
+// background read: a deadline in the past must end the read at once, not
+// at the next tick, and clearing it must let the next read wait for data.
+func TestPastDeadlineEndsWaitingRead(t *testing.T) {
+	l := Wrap(nil, time.Hour) // a tick that never comes
+	l.now.Store(time.Now().UnixNano())
+
+	a, b := net.Pipe()
+	t.Cleanup(func() { _ = a.Close(); _ = b.Close() })
+
+	server := &conn{Conn: a, l: l}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := server.Read(make([]byte, 1))
+		done <- err
+	}()
+
+	waitUntilWaiting(t, &server.read)
+
+	if err := server.SetReadDeadline(past); err != nil {
+		t.Fatal(err)
+	}
+
+	select {
+	case err := <-done:
+		assertTimeout(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read still waits 5 s after its deadline was set in the past")
+	}
+
+	if err := server.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+
+	go func() { _, _ = b.Write([]byte("y")) }()
+
+	buf := make([]byte, 1)
+	if n, err := server.Read(buf); n != 1 || err != nil || buf[0] != 'y' {
+		t.Fatalf("Read after clearing the deadline = %d, %v; want 1 byte and no error", n, err)
+	}
+}
+
+func TestReadDeadlineMovedLaterWhileWaiting(t *testing.T) {
+	_, server, client := pair(t)
+
+	first := 30 * time.Millisecond
+	if err := server.SetReadDeadline(time.Now().Add(first)); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		n   int
+		err error
+	}
+
+	done := make(chan result, 1)
+	go func() {
+		n, err := server.Read(make([]byte, 1))
+		done <- result{n, err}
+	}()
+
+	if err := server.SetReadDeadline(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Well past the first deadline, the read must still be waiting.
+	time.Sleep(first + 10*testTick)
+
+	if _, err := client.Write([]byte("z")); err != nil {
+		t.Fatal(err)
+	}
+
+	select {
+	case r := <-done:
+		if r.n != 1 || r.err != nil {
+			t.Fatalf("Read = %d, %v; want 1 byte and no error", r.n, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read did not return the byte")
+	}
+}
+
+// TestReadDeadlineMovedAfterFiring covers a deadline moved after the
+// sweeper has ended the call but before the call saw it: the call must go
+// on waiting.
+func TestReadDeadlineMovedAfterFiring(t *testing.T) {
+	_, server, client := pair(t)
+	c := server.(*conn)
+
+	// Pretend the sweeper ended a call, then the deadline moved.
+	c.read.mu.Lock()
+	c.read.fired = true
+	c.read.mu.Unlock()
+
+	if err := c.Conn.SetReadDeadline(past); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := server.SetReadDeadline(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	go func() {
+		time.Sleep(5 * testTick)
+		_, _ = client.Write([]byte("w"))
+	}()
+
+	buf := make([]byte, 1)
+	if n, err := server.Read(buf); n != 1 || err != nil {
+		t.Fatalf("Read = %d, %v; want 1 byte and no error", n, err)
+	}
+}
+
+// TestTwoCallsRetryAfterFiring covers two calls ended by one firing whose
+// deadline then moved later: both must be made again, though only the
+// first to finish clears the socket's deadline.
+func TestTwoCallsRetryAfterFiring(t *testing.T) {
+	var s side
+
+	var applied []time.Time
+	apply := func(t time.Time) error {
+		applied = append(applied, t)
+		return nil
+	}
+
+	now := time.Now().UnixNano()
+
+	for range 2 {
+		if err := s.begin(now, apply); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := s.set(time.Unix(0, now-1), now, apply); err != nil {
+		t.Fatal(err)
+	}
+
+	if len(applied) != 1 || !applied[0].Equal(past) {
+		t.Fatalf("a passed deadline with calls waiting applied %v, want [%v]", applied, past)
+	}
+
+	if err := s.set(time.Unix(0, now).Add(time.Hour), now, apply); err != nil {
+		t.Fatal(err)
+	}
+
+	for i := range 2 {
+		if !s.end(os.ErrDeadlineExceeded, now, apply) {
+			t.Errorf("call %d: end = false, want true: the deadline moved later after it fired", i+1)
+		}
+	}
+
+	if len(applied) != 2 || !applied[1].IsZero() {
+		t.Errorf("applied %v, want the socket's deadline cleared once", applied)
+	}
+
+	if err := s.begin(now, apply); err != nil {
+		t.Fatal(err)
+	}
+
+	if s.end(os.ErrDeadlineExceeded, now+int64(2*time.Hour), apply) {
+		t.Error("end = true for a deadline that has passed, want false")
+	}
+}
+
+func TestWriteDeadlineFires(t *testing.T) {
+	_, server, _ := pair(t)
+
+	// The client never reads, so the buffers fill and the write waits.
+	if err := server.SetWriteDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+
+	big := make([]byte, 64<<20)
+
+	done := make(chan error, 1)
+	var n int
+	go func() {
+		var err error
+		n, err = server.Write(big)
+		done <- err
+	}()
+
+	select {
+	case err := <-done:
+		assertTimeout(t, err)
+
+		if n <= 0 || n >= len(big) {
+			t.Errorf("Write = %d bytes, want some but not all of %d", n, len(big))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Write still waits 5 s after its deadline")
+	}
+}
+
+func TestWriteDeadlineMovedLaterWhileWaiting(t *testing.T) {
+	_, server, client := pair(t)
+
+	if err := server.SetWriteDeadline(time.Now().Add(30 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+
+	big := make([]byte, 16<<20)
+	for i := range big {
+		big[i] = byte(i)
+	}
+
+	type result struct {
+		n   int
+		err error
+	}
+
+	done := make(chan result, 1)
+	go func() {
+		n, err := server.Write(big)
+		done <- result{n, err}
+	}()
+
+	if err := server.SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	time.Sleep(100 * time.Millisecond)
+
+	got, err := io.ReadAll(io.LimitReader(client, int64(len(big))))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := <-done
+	if r.n != len(big) || r.err != nil {
+		t.Fatalf("Write = %d, %v; want %d and no error", r.n, r.err, len(big))
+	}
+
+	for i := range got {
+		if got[i] != big[i] {
+			t.Fatalf("byte %d = %d, want %d: a retried write lost or repeated data", i, got[i], big[i])
+		}
+	}
+}
+
+func TestSetDeadlineSetsBoth(t *testing.T) {
+	_, server, _ := pair(t)
+
+	if err := server.SetDeadline(past); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := server.Read(make([]byte, 1))
+	assertTimeout(t, err)
+
+	_, err = server.Write([]byte("x"))
+	assertTimeout(t, err)
+}
+
+func TestCloseWrite(t *testing.T) {
+	_, server, client := pair(t)
+
+	cw, ok := server.(interface{ CloseWrite() error })
+	if !ok {
+		t.Fatal("the accepted connection has no CloseWrite method")
+	}
+
+	if _, err := server.Write([]byte("bye")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := cw.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := io.ReadAll(client)
+	if err != nil || string(got) != "bye" {
+		t.Fatalf("client read %q, %v; want \"bye\" then EOF", got, err)
+	}
+}
+
+func TestSweeperStopsWithoutConnections(t *testing.T) {
+	l, server, _ := pair(t)
+
+	if !sweeping(l) {
+		t.Fatal("no sweeper runs while a connection is open")
+	}
+
+	if err := server.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(5 * time.Second)
+	for sweeping(l) {
+		if time.Now().After(deadline) {
+			t.Fatal("the sweeper still runs 5 s after the last connection closed")
+		}
+
+		time.Sleep(testTick)
+	}
+}
+
+func TestNanos(t *testing.T) {
+	tests := []struct {
+		in   time.Time
+		want int64
+	}{
+		{time.Time{}, 0},
+		{time.Unix(0, 0), 1},
+		{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+		{time.Unix(1, 0), 1e9},
+	}
+
+	for _, tt := range tests {
+		if got := nanos(tt.in); got != tt.want {
+			t.Errorf("nanos(%v) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestHTTPServer runs net/http on a wrapped listener: keep-alive requests
+// on one connection, a client that never finishes its headers, and an idle
+// connection, each with the timeout that must end it.
+func TestHTTPServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, r.URL.Path)
+		}),
+		ReadHeaderTimeout: 200 * time.Millisecond,
+		ReadTimeout:       200 * time.Millisecond,
+		WriteTimeout:      time.Second,
+		IdleTimeout:       300 * time.Millisecond,
+	}
+
+	go func() { _ = srv.Serve(Wrap(ln, testTick)) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	addr := ln.Addr().String()
+
+	t.Run("keep-alive", func(t *testing.T) {
+		c := dial(t, addr)
+		r := bufio.NewReader(c)
+
+		for i := range 200 {
+			path := fmt.Sprintf("/%d", i)
+			fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path)
+
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusOK || string(body) != path {
+				t.Fatalf("request %d: %d %q %v; want 200 %q", i, resp.StatusCode, body, err, path)
+			}
+		}
+	})
+
+	t.Run("slow headers", func(t *testing.T) {
+		c := dial(t, addr)
+		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: te")
+
+		assertClosedWithin(t, c, 3*time.Second)
+	})
+
+	t.Run("idle", func(t *testing.T) {
+		c := dial(t, addr)
+		fmt.Fprint(c, "GET /idle HTTP/1.1\r\nHost: test\r\n\r\n")
+
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("response: %v", err)
+		}
+		_ = resp.Body.Close()
+
+		assertClosedWithin(t, c, 3*time.Second)
+	})
+}
+
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+
+	return c
+}
+
+// assertClosedWithin reads c until the server closes it, and fails if that
+// takes longer than limit.
+func assertClosedWithin(t *testing.T, c net.Conn, limit time.Duration) {
+	t.Helper()
+
+	if err := c.SetReadDeadline(time.Now().Add(limit)); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := io.Copy(io.Discard, c)
+	if err != nil && !strings.Contains(err.Error(), "reset") {
+		t.Fatalf("the server did not close the connection within %v: %v", limit, err)
+	}
+}
+
+func waitUntilWaiting(t *testing.T, s *side) {
+	t.Helper()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		waiting := s.waiters > 0
+		s.mu.Unlock()
+
+		if waiting {
+			return
+		}
+
+		if time.Now().After(deadline) {
+			t.Fatal("the call did not start within 5 s")
+		}
+
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func sweeping(l *Listener) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	return l.sweeping
+}
