@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,9 +61,17 @@ func run(t *testing.T, db, stdin string, args ...string) result {
 func runArgs(t *testing.T, stdin string, args []string) result {
 	t.Helper()
 
+	return runArgsWithEnv(t, stdin, nil, args)
+}
+
+// runArgsWithEnv is runArgs with the variables env, each NAME=value, added
+// to the environment that cleanEnv leaves.
+func runArgsWithEnv(t *testing.T, stdin string, env, args []string) result {
+	t.Helper()
+
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), env...)
 
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -279,7 +290,7 @@ func TestEnvironmentVariables(t *testing.T) {
 	for env, want := range map[string]string{
 		"SCOPEGATE_PASSWORD_WORKERS=abc": `invalid value "abc" in SCOPEGATE_PASSWORD_WORKERS for --password-workers: ` +
 			"use a whole number",
-		"SCOPEGATE_LOG_FORMAT=": `invalid --log-format "": use json or text`,
+		"SCOPEGATE_LOG_FORMAT=": `invalid SCOPEGATE_LOG_FORMAT (--log-format) "": use json or text`,
 	} {
 		bad := exec.Command(binary, "serve", "--demo")
 		bad.Env = append(cleanEnv(), "SCOPEGATE_DB="+db, env)
@@ -576,5 +587,72 @@ func TestInvalidFlagValueNamesTheForm(t *testing.T) {
 		if strings.Contains(r.stderr, "strconv") {
 			t.Errorf("%v: stderr = %q, want no parser internals", tt.args, r.stderr)
 		}
+	}
+}
+
+// A value that parses but is out of range is reported under the flag or
+// the environment variable that set it, before serve creates the database.
+func TestRangeErrorNamesFlagOrVariable(t *testing.T) {
+	maxWorkers := maxWorkersPerCPU * runtime.NumCPU()
+
+	tests := []struct {
+		flag, env, value string
+		want             string // the message with %s for the flag or variable
+	}{
+		{"password-process", "SCOPEGATE_PASSWORD_PROCESS", "fast",
+			`invalid %s "fast": use idle, low, normal or off`},
+		{"password-workers", "SCOPEGATE_PASSWORD_WORKERS", "-1",
+			"invalid %s -1: use 0 for the default, or 1 to " + fmt.Sprint(maxWorkers) + " (4 per CPU)"},
+		{"password-queue", "SCOPEGATE_PASSWORD_QUEUE", "70000",
+			"invalid %s 70000: use 0 for 4 per worker, or 1 to 65536"},
+		{"password-max-wait", "SCOPEGATE_PASSWORD_MAX_WAIT", "0s",
+			"invalid %s 0s: use a positive duration, such as 1s"},
+		{"principal-cache-size", "SCOPEGATE_PRINCIPAL_CACHE_SIZE", "-1",
+			"invalid %s -1: use 0 or more"},
+		{"principal-cache-ttl", "SCOPEGATE_PRINCIPAL_CACHE_TTL", "0s",
+			"invalid %s 0s: use a positive duration, or --principal-cache-size 0 to turn the cache off"},
+		{"log-format", "SCOPEGATE_LOG_FORMAT", "xml",
+			`invalid %s "xml": use json or text`},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.flag+" by flag", func(t *testing.T) {
+			args := []string{"serve", "--" + tt.flag + "=" + tt.value}
+			checkRangeError(t, nil, args, fmt.Sprintf(tt.want, "--"+tt.flag))
+		})
+
+		t.Run(tt.flag+" by variable", func(t *testing.T) {
+			env := []string{tt.env + "=" + tt.value}
+			label := tt.env + " (--" + tt.flag + ")"
+			checkRangeError(t, env, []string{"serve"}, fmt.Sprintf(tt.want, label))
+		})
+	}
+
+	// The command line wins over the variable, so the message names the flag.
+	t.Run("flag over variable", func(t *testing.T) {
+		checkRangeError(t, []string{"SCOPEGATE_LOG_FORMAT=xml"}, []string{"serve", "--log-format=yaml"},
+			`invalid --log-format "yaml": use json or text`)
+	})
+}
+
+// checkRangeError runs scopegate with env and args against a new SQLite
+// file, and expects it to fail with exactly the message want and to leave
+// no database file behind.
+func checkRangeError(t *testing.T, env, args []string, want string) {
+	t.Helper()
+
+	db := filepath.Join(t.TempDir(), "range.db")
+	r := runArgsWithEnv(t, "", env, append([]string{"--db", db}, args...))
+
+	if r.code != 1 {
+		t.Errorf("scopegate %v with %v: exit code %d, want 1", args, env, r.code)
+	}
+
+	if wantStderr := "scopegate: " + want + "\n"; r.stderr != wantStderr {
+		t.Errorf("scopegate %v with %v: stderr = %q, want %q", args, env, r.stderr, wantStderr)
+	}
+
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("database file after a rejected start: %v, want none created", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/scopegate/scopegate/password"
 	"github.com/scopegate/scopegate/password/hashproc"
@@ -147,26 +148,27 @@ const maxWorkersPerCPU = 4
 // longer than --password-max-wait allows anyway.
 const maxPasswordQueue = 65536
 
-// checkPasswordFlags rejects values of the password flags that are out of
-// range, before serve opens the database.
-func checkPasswordFlags(opts *serveOptions) error {
+// checkPasswordFlags rejects out-of-range values of the password flags of
+// flags, before serve opens the database, and names each as flagLabel does.
+func checkPasswordFlags(flags *pflag.FlagSet, opts *serveOptions) error {
 	if _, ok := passwordPriorities[opts.passwordProcess]; !ok && opts.passwordProcess != "off" {
-		return fmt.Errorf("invalid --password-process %q: use idle, low, normal or off", opts.passwordProcess)
+		return fmt.Errorf("invalid %s %q: use idle, low, normal or off", flagLabel(flags, "password-process"),
+			opts.passwordProcess)
 	}
 
 	maxWorkers := maxWorkersPerCPU * runtime.NumCPU()
 	if opts.passwordWorkers < 0 || opts.passwordWorkers > maxWorkers {
-		return fmt.Errorf("invalid --password-workers %d: use 0 for the default, or 1 to %d (%d per CPU)",
-			opts.passwordWorkers, maxWorkers, maxWorkersPerCPU)
+		return fmt.Errorf("invalid %s %d: use 0 for the default, or 1 to %d (%d per CPU)",
+			flagLabel(flags, "password-workers"), opts.passwordWorkers, maxWorkers, maxWorkersPerCPU)
 	}
 
 	if opts.passwordQueue < 0 || opts.passwordQueue > maxPasswordQueue {
-		return fmt.Errorf("invalid --password-queue %d: use 0 for 4 per worker, or 1 to %d",
+		return fmt.Errorf("invalid %s %d: use 0 for 4 per worker, or 1 to %d", flagLabel(flags, "password-queue"),
 			opts.passwordQueue, maxPasswordQueue)
 	}
 
 	if opts.passwordMaxWait <= 0 {
-		return fmt.Errorf("invalid --password-max-wait %s: use a positive duration, such as 1s",
+		return fmt.Errorf("invalid %s %s: use a positive duration, such as 1s", flagLabel(flags, "password-max-wait"),
 			opts.passwordMaxWait)
 	}
 

@@ -25,10 +25,11 @@ func addPrincipalCacheFlags(flags *pflag.FlagSet, opts *principalCacheOptions) {
 }
 
 // config returns the server's cache configuration, which turns the cache
-// off with a negative MaxEntries.
-func (o principalCacheOptions) config() (bearer.CacheOptions, error) {
+// off with a negative MaxEntries. Errors name flags as flagLabel does.
+func (o principalCacheOptions) config(flags *pflag.FlagSet) (bearer.CacheOptions, error) {
 	if o.size < 0 {
-		return bearer.CacheOptions{}, fmt.Errorf("invalid --principal-cache-size %d: use 0 or more", o.size)
+		return bearer.CacheOptions{}, fmt.Errorf("invalid %s %d: use 0 or more",
+			flagLabel(flags, "principal-cache-size"), o.size)
 	}
 
 	if o.size == 0 {
@@ -36,8 +37,8 @@ func (o principalCacheOptions) config() (bearer.CacheOptions, error) {
 	}
 
 	if o.ttl <= 0 {
-		return bearer.CacheOptions{}, fmt.Errorf("invalid --principal-cache-ttl %s: use a positive duration, "+
-			"or --principal-cache-size 0 to turn the cache off", o.ttl)
+		return bearer.CacheOptions{}, fmt.Errorf("invalid %s %s: use a positive duration, "+
+			"or --principal-cache-size 0 to turn the cache off", flagLabel(flags, "principal-cache-ttl"), o.ttl)
 	}
 
 	return bearer.CacheOptions{MaxEntries: o.size, TTL: o.ttl}, nil

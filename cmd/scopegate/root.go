@@ -60,6 +60,10 @@ func newRootCommand() *cobra.Command {
 // envAnnotation marks the flags that read an environment variable.
 const envAnnotation = "scopegate-env"
 
+// envSetAnnotation marks the flags whose value applyEnvironment took from
+// the environment, so that messages about the value name the variable.
+const envSetAnnotation = "scopegate-env-set"
+
 // enableEnvironment makes every flag of flags read its environment
 // variable, and names the variable in the flag's help text.
 func enableEnvironment(flags *pflag.FlagSet) {
@@ -104,12 +108,25 @@ func applyEnvironment(cmd *cobra.Command) error {
 		}
 
 		flag.Changed = true
+		flag.Annotations[envSetAnnotation] = []string{"true"}
 	}
 
 	cmd.Flags().VisitAll(apply)
 	cmd.InheritedFlags().VisitAll(apply)
 
 	return firstErr
+}
+
+// flagLabel returns the name of the flag of flags called name for an error
+// message. A value from the environment is named by its variable too,
+// "SCOPEGATE_NAME (--name)", because the user may never have typed the flag.
+func flagLabel(flags *pflag.FlagSet, name string) string {
+	flag := flags.Lookup(name)
+	if flag != nil && flag.Annotations[envSetAnnotation] != nil {
+		return envName(name) + " (--" + name + ")"
+	}
+
+	return "--" + name
 }
 
 // explainFlagError rewords an invalid flag value on the command line as

@@ -74,18 +74,18 @@ func newServeCommand(global *globalOptions) *cobra.Command {
 }
 
 func runServe(cmd *cobra.Command, global *globalOptions, opts *serveOptions) error {
-	logger, err := newLogger(opts.logFormat)
+	logger, err := newLogger(cmd.Flags(), opts.logFormat)
 	if err != nil {
 		return err
 	}
 
 	ctx := cmd.Context()
 
-	if err := checkPasswordFlags(opts); err != nil {
+	if err := checkPasswordFlags(cmd.Flags(), opts); err != nil {
 		return err
 	}
 
-	principalCache, err := opts.principalCache.config()
+	principalCache, err := opts.principalCache.config(cmd.Flags())
 	if err != nil {
 		return err
 	}
@@ -167,14 +167,16 @@ func legacyKey(opts *serveOptions) []byte {
 	}
 }
 
-func newLogger(format string) (*slog.Logger, error) {
+// newLogger returns the logger that --log-format selects. An error names
+// the flag of flags as flagLabel does.
+func newLogger(flags *pflag.FlagSet, format string) (*slog.Logger, error) {
 	switch format {
 	case "json":
 		return slog.New(slog.NewJSONHandler(os.Stderr, nil)), nil
 	case "text":
 		return slog.New(slog.NewTextHandler(os.Stderr, nil)), nil
 	default:
-		return nil, fmt.Errorf("invalid --log-format %q: use json or text", format)
+		return nil, fmt.Errorf("invalid %s %q: use json or text", flagLabel(flags, "log-format"), format)
 	}
 }
 
