@@ -9,7 +9,11 @@
 // clock. Here a deadline is a number stored under a mutex. The sweeper
 // checks every connection once a tick and ends only the calls that wait
 // past their deadline, so a deadline fires up to about one tick late, and
-// never early.
+// never early. The clock is monotonic, so a change of the system's time
+// moves no deadline.
+//
+// Wrap a listener of plain connections, such as TCP. For TLS, put the TLS
+// listener on top of this one, so that net/http still sees *tls.Conn.
 package deadline
 
 import (
@@ -35,8 +39,12 @@ type Listener struct {
 	net.Listener
 	tick time.Duration
 
-	// now is the time of the last tick in Unix nanoseconds, the clock that
-	// the connections read instead of calling time.Now.
+	// base is the origin of the listener's clock: deadlines and now are
+	// nanoseconds since base, read on the monotonic clock.
+	base time.Time
+
+	// now is the time of the last tick or later, the clock that the
+	// connections read instead of calling time.Now.
 	now atomic.Int64
 
 	mu       sync.Mutex
@@ -51,7 +59,17 @@ func Wrap(ln net.Listener, tick time.Duration) *Listener {
 		tick = DefaultTick
 	}
 
-	return &Listener{Listener: ln, tick: tick, conns: make(map[*conn]struct{})}
+	// A base one second back keeps every reading of the clock above 1,
+	// the value of every deadline at or before base.
+	l := &Listener{
+		Listener: ln,
+		tick:     tick,
+		base:     time.Now().Add(-time.Second),
+		conns:    make(map[*conn]struct{}),
+	}
+	l.advance()
+
+	return l
 }
 
 // Accept waits for the next connection and returns it wrapped. The
@@ -68,6 +86,47 @@ func (l *Listener) Accept() (net.Conn, error) {
 	return c, nil
 }
 
+// advance moves the listener's clock to the current time and returns the
+// clock. It never moves the clock back, whichever of two calls stores last.
+func (l *Listener) advance() int64 {
+	now := int64(time.Since(l.base))
+
+	for {
+		old := l.now.Load()
+		if old >= now {
+			return old
+		}
+
+		if l.now.CompareAndSwap(old, now) {
+			return now
+		}
+	}
+}
+
+// nanos converts the deadline t to the listener's clock. The zero time,
+// no deadline, is 0, and every time at or before base is 1. Times too far
+// off to count in nanoseconds saturate, as [time.Time.Sub] does.
+func (l *Listener) nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+
+	return max(1, int64(t.Sub(l.base)))
+}
+
+// nowFor returns the clock to compare the new deadline want with. Whether
+// a deadline less than a tick after the clock has passed only the current
+// time can tell, so the clock is advanced for it. Other deadlines, such as
+// the ones net/http sets in 1970 or seconds ahead, need no clock reading.
+func (l *Listener) nowFor(want int64) int64 {
+	now := l.now.Load()
+	if want > now && want-now <= int64(l.tick) {
+		now = l.advance()
+	}
+
+	return now
+}
+
 // add registers c and starts the sweeper if it is not running.
 func (l *Listener) add(c *conn) {
 	l.mu.Lock()
@@ -79,7 +138,7 @@ func (l *Listener) add(c *conn) {
 	}
 
 	l.sweeping = true
-	l.now.Store(time.Now().UnixNano())
+	l.advance()
 
 	go l.sweep()
 }
@@ -100,8 +159,7 @@ func (l *Listener) sweep() {
 	var conns []*conn
 
 	for range ticker.C {
-		now := time.Now().UnixNano()
-		l.now.Store(now)
+		now := l.advance()
 
 		conns = l.snapshot(conns[:0])
 		if conns == nil {
@@ -145,17 +203,19 @@ type conn struct {
 	write side
 
 	closeOnce sync.Once
+	closed    atomic.Bool
 }
 
 func (c *conn) Read(p []byte) (int, error) {
 	for {
-		if err := c.read.begin(c.l.now.Load(), c.Conn.SetReadDeadline); err != nil {
-			return 0, c.opError("read", err)
+		firings, err := c.read.begin(c.l.now.Load(), c.Conn.SetReadDeadline)
+		if err != nil {
+			return 0, c.beginError("read", err)
 		}
 
 		n, err := c.Conn.Read(p)
 
-		retry := c.read.end(err, c.l.now.Load(), c.Conn.SetReadDeadline)
+		retry := c.read.end(firings, err, c.l.now.Load(), c.Conn.SetReadDeadline)
 		if !retry || n > 0 {
 			return n, err
 		}
@@ -168,14 +228,15 @@ func (c *conn) Write(p []byte) (int, error) {
 	written := 0
 
 	for {
-		if err := c.write.begin(c.l.now.Load(), c.Conn.SetWriteDeadline); err != nil {
-			return written, c.opError("write", err)
+		firings, err := c.write.begin(c.l.now.Load(), c.Conn.SetWriteDeadline)
+		if err != nil {
+			return written, c.beginError("write", err)
 		}
 
 		n, err := c.Conn.Write(p[written:])
 		written += n
 
-		if !c.write.end(err, c.l.now.Load(), c.Conn.SetWriteDeadline) {
+		if !c.write.end(firings, err, c.l.now.Load(), c.Conn.SetWriteDeadline) {
 			return written, err
 		}
 	}
@@ -186,11 +247,21 @@ func (c *conn) SetDeadline(t time.Time) error {
 }
 
 func (c *conn) SetReadDeadline(t time.Time) error {
-	return c.read.set(t, c.l.now.Load(), c.Conn.SetReadDeadline)
+	return c.setDeadline(&c.read, t, c.Conn.SetReadDeadline)
 }
 
 func (c *conn) SetWriteDeadline(t time.Time) error {
-	return c.write.set(t, c.l.now.Load(), c.Conn.SetWriteDeadline)
+	return c.setDeadline(&c.write, t, c.Conn.SetWriteDeadline)
+}
+
+func (c *conn) setDeadline(s *side, t time.Time, apply func(time.Time) error) error {
+	if c.closed.Load() {
+		return c.opError("set", net.ErrClosed)
+	}
+
+	want := c.l.nanos(t)
+
+	return s.set(want, c.l.nowFor(want), apply)
 }
 
 // CloseWrite shuts down the writing side of a TCP connection, which
@@ -198,16 +269,30 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 func (c *conn) CloseWrite() error {
 	cw, ok := c.Conn.(interface{ CloseWrite() error })
 	if !ok {
-		return &net.OpError{Op: "close", Net: c.LocalAddr().Network(), Err: errors.ErrUnsupported}
+		return c.opError("close", errors.ErrUnsupported)
 	}
 
 	return cw.CloseWrite()
 }
 
 func (c *conn) Close() error {
-	c.closeOnce.Do(func() { c.l.remove(c) })
+	c.closeOnce.Do(func() {
+		c.closed.Store(true)
+		c.l.remove(c)
+	})
 
 	return c.Conn.Close()
+}
+
+// beginError returns the error of a call that begin stopped: a timeout in
+// the form the connection's own calls use, or the error of clearing a
+// deadline as it is.
+func (c *conn) beginError(op string, err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return c.opError(op, err)
+	}
+
+	return err
 }
 
 func (c *conn) opError(op string, err error) error {
@@ -218,7 +303,7 @@ func (c *conn) opError(op string, err error) error {
 type side struct {
 	mu sync.Mutex
 
-	// want is the deadline in Unix nanoseconds, 0 for none.
+	// want is the deadline on the listener's clock, 0 for none.
 	want int64
 
 	// waiters counts the calls of this side in progress.
@@ -227,38 +312,42 @@ type side struct {
 	// fired reports that the socket's deadline of this side is set in
 	// the past, so that its calls end at once.
 	fired bool
+
+	// firings counts the times the socket's deadline was set in the past,
+	// so that a call can tell whether its timeout came from this package.
+	firings uint64
 }
 
-// set records the deadline t and, if a call is waiting and t has passed,
-// ends it at once. A waiting call whose deadline moved later is ended by
-// nothing until the sweeper finds its new deadline passed.
-func (s *side) set(t time.Time, now int64, apply func(time.Time) error) error {
+// set records the deadline want and, if a call is waiting and want has
+// passed, ends it at once. A waiting call whose deadline moved later is
+// ended by nothing until the sweeper finds its new deadline passed.
+func (s *side) set(want, now int64, apply func(time.Time) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	s.want = nanos(t)
+	s.want = want
 
 	if s.waiters > 0 && !s.fired && s.expired(now) {
-		s.fired = true
-		return apply(past)
+		return s.fire(apply)
 	}
 
 	return nil
 }
 
 // begin starts a call: it fails at once if the deadline has passed, and
-// otherwise clears a deadline that ended an earlier call.
-func (s *side) begin(now int64, apply func(time.Time) error) error {
+// otherwise clears a deadline that ended an earlier call. It returns the
+// count of firings for end.
+func (s *side) begin(now int64, apply func(time.Time) error) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	if s.expired(now) {
-		return os.ErrDeadlineExceeded
+		return 0, os.ErrDeadlineExceeded
 	}
 
 	if s.fired {
 		if err := apply(time.Time{}); err != nil {
-			return err
+			return 0, err
 		}
 
 		s.fired = false
@@ -266,20 +355,21 @@ func (s *side) begin(now int64, apply func(time.Time) error) error {
 
 	s.waiters++
 
-	return nil
+	return s.firings, nil
 }
 
-// end finishes a call that returned err and reports whether to make the
-// call again. Only a deadline put in the past by this package times a
-// call out, so a timeout whose deadline has not passed means the deadline
-// moved later, or was removed, after it fired.
-func (s *side) end(err error, now int64, apply func(time.Time) error) bool {
+// end finishes a call that began at the given count of firings and
+// returned err, and reports whether to make the call again: when a firing
+// during the call timed it out, but its deadline has since moved later or
+// been removed. A timeout without a firing comes from the wrapped
+// connection itself and is returned, so that a call cannot spin on it.
+func (s *side) end(firings uint64, err error, now int64, apply func(time.Time) error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	s.waiters--
 
-	if !errors.Is(err, os.ErrDeadlineExceeded) || s.expired(now) {
+	if s.firings == firings || !errors.Is(err, os.ErrDeadlineExceeded) || s.expired(now) {
 		return false
 	}
 
@@ -295,29 +385,29 @@ func (s *side) end(err error, now int64, apply func(time.Time) error) bool {
 	return true
 }
 
-// sweep ends the waiting call of s if its deadline has passed.
+// sweep ends the waiting calls of s if their deadline has passed.
 func (s *side) sweep(now int64, apply func(time.Time) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	if s.waiters > 0 && !s.fired && s.expired(now) {
-		// An error means the connection is closed, and so is the call.
-		if apply(past) == nil {
-			s.fired = true
-		}
+		// An error means the connection is closed, and so are its calls.
+		_ = s.fire(apply)
 	}
+}
+
+// fire sets the socket's deadline in the past. s.mu must be held.
+func (s *side) fire(apply func(time.Time) error) error {
+	if err := apply(past); err != nil {
+		return err
+	}
+
+	s.fired = true
+	s.firings++
+
+	return nil
 }
 
 func (s *side) expired(now int64) bool {
 	return s.want != 0 && s.want <= now
-}
-
-// nanos converts a deadline to Unix nanoseconds, keeping 0 for "none" and
-// mapping every time at or before 1970 to the earliest deadline, 1.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-
-	return max(1, t.UnixNano())
 }

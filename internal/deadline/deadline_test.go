@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -111,7 +112,6 @@ func TestReadPastDeadlineFailsEvenWithData(t *testing.T) {
 // at the next tick, and clearing it must let the next read wait for data.
 func TestPastDeadlineEndsWaitingRead(t *testing.T) {
 	l := Wrap(nil, time.Hour) // a tick that never comes
-	l.now.Store(time.Now().UnixNano())
 
 	a, b := net.Pipe()
 	t.Cleanup(func() { _ = a.Close(); _ = b.Close() })
@@ -232,15 +232,17 @@ func TestTwoCallsRetryAfterFiring(t *testing.T) {
 		return nil
 	}
 
-	now := time.Now().UnixNano()
+	const now = int64(time.Hour)
 
-	for range 2 {
-		if err := s.begin(now, apply); err != nil {
+	var firings [2]uint64
+	for i := range firings {
+		var err error
+		if firings[i], err = s.begin(now, apply); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	if err := s.set(time.Unix(0, now-1), now, apply); err != nil {
+	if err := s.set(now-1, now, apply); err != nil {
 		t.Fatal(err)
 	}
 
@@ -248,12 +250,12 @@ func TestTwoCallsRetryAfterFiring(t *testing.T) {
 		t.Fatalf("a passed deadline with calls waiting applied %v, want [%v]", applied, past)
 	}
 
-	if err := s.set(time.Unix(0, now).Add(time.Hour), now, apply); err != nil {
+	if err := s.set(now+int64(time.Hour), now, apply); err != nil {
 		t.Fatal(err)
 	}
 
-	for i := range 2 {
-		if !s.end(os.ErrDeadlineExceeded, now, apply) {
+	for i := range firings {
+		if !s.end(firings[i], os.ErrDeadlineExceeded, now, apply) {
 			t.Errorf("call %d: end = false, want true: the deadline moved later after it fired", i+1)
 		}
 	}
@@ -261,12 +263,45 @@ func TestTwoCallsRetryAfterFiring(t *testing.T) {
 	if len(applied) != 2 || !applied[1].IsZero() {
 		t.Errorf("applied %v, want the socket's deadline cleared once", applied)
 	}
+}
 
-	if err := s.begin(now, apply); err != nil {
+func TestEndReturnsTimeoutWithoutFiring(t *testing.T) {
+	var s side
+
+	apply := func(time.Time) error { return nil }
+
+	const now = int64(time.Hour)
+
+	firings, err := s.begin(now, apply)
+	if err != nil {
 		t.Fatal(err)
 	}
 
-	if s.end(os.ErrDeadlineExceeded, now+int64(2*time.Hour), apply) {
+	// A timeout that no firing caused, from the wrapped connection.
+	if s.end(firings, os.ErrDeadlineExceeded, now, apply) {
+		t.Error("end = true for a timeout with no firing, want false: the call would spin")
+	}
+}
+
+func TestEndReturnsPassedDeadline(t *testing.T) {
+	var s side
+
+	apply := func(time.Time) error { return nil }
+
+	const now = int64(time.Hour)
+
+	if err := s.set(now+1, now, apply); err != nil {
+		t.Fatal(err)
+	}
+
+	firings, err := s.begin(now, apply)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s.sweep(now+1, apply)
+
+	if s.end(firings, os.ErrDeadlineExceeded, now+1, apply) {
 		t.Error("end = true for a deadline that has passed, want false")
 	}
 }
@@ -405,19 +440,25 @@ func TestSweeperStopsWithoutConnections(t *testing.T) {
 }
 
 func TestNanos(t *testing.T) {
+	l := Wrap(nil, 0)
+
 	tests := []struct {
+		name string
 		in   time.Time
 		want int64
 	}{
-		{time.Time{}, 0},
-		{time.Unix(0, 0), 1},
-		{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), 1},
-		{time.Unix(1, 0), 1e9},
+		{"zero time", time.Time{}, 0},
+		{"base", l.base, 1},
+		{"1970", time.Unix(0, 0), 1},
+		{"1600", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+		{"base plus 1 s", l.base.Add(time.Second), int64(time.Second)},
+		{"year 3000", time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), math.MaxInt64},
+		{"now plus the longest duration", time.Now().Add(math.MaxInt64), math.MaxInt64},
 	}
 
 	for _, tt := range tests {
-		if got := nanos(tt.in); got != tt.want {
-			t.Errorf("nanos(%v) = %d, want %d", tt.in, got, tt.want)
+		if got := l.nanos(tt.in); got != tt.want {
+			t.Errorf("%s: nanos(%v) = %d, want %d", tt.name, tt.in, got, tt.want)
 		}
 	}
 }
