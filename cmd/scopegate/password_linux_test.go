@@ -13,8 +13,40 @@ import (
 )
 
 // By default serve checks passwords in a child process: the same binary
-// running the hidden password-worker command, at the idle scheduling class,
-// with none of the server's environment.
+// running the hidden password-worker command, at nice 19, with none of the
+// server's environment.
+func TestServeChecksPasswordsInLowChild(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "low.db")
+
+	r := run(t, db, "carol-password\n", "user", "add", "carol", "--scopes", "me", "--password-stdin")
+	mustSucceed(t, r, "user add carol")
+
+	inspect := func(pid int) {
+		children := childProcesses(t, pid)
+		if len(children) != 1 {
+			t.Fatalf("serve has child processes %v, want one", children)
+		}
+
+		stat := readProcFile(t, children[0], "stat")
+		if policy := procStatField(stat, 41); policy != "0" {
+			t.Errorf("child scheduling policy = %s, want 0 (SCHED_OTHER)", policy)
+		}
+
+		if nice := procStatField(stat, 19); nice != "19" {
+			t.Errorf("child nice value = %s, want 19", nice)
+		}
+
+		if env := readProcFile(t, children[0], "environ"); !strings.HasPrefix(env, "GOMAXPROCS=") ||
+			strings.Count(env, "\x00") != 1 {
+			t.Errorf("child environment = %q, want GOMAXPROCS only", env)
+		}
+	}
+
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspect)
+}
+
+// With --password-process idle the child runs at the idle scheduling class,
+// and it exits when serve stops.
 func TestServeChecksPasswordsInIdleChild(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "child.db")
 
@@ -44,7 +76,8 @@ func TestServeChecksPasswordsInIdleChild(t *testing.T) {
 		}
 	}
 
-	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-workers", "2")
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-workers", "2",
+		"--password-process", "idle")
 
 	// The child exits when serve closes its standard input at shutdown.
 	deadline := time.Now().Add(5 * time.Second)

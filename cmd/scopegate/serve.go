@@ -183,9 +183,9 @@ func newLogger(flags *pflag.FlagSet, format string) (*slog.Logger, error) {
 // addPerformanceFlags adds the flags of the password hashing pool and of
 // the token cache.
 func addPerformanceFlags(flags *pflag.FlagSet, opts *serveOptions) {
-	flags.StringVar(&opts.passwordProcess, "password-process", "idle",
-		"CPU priority of the child process that hashes and verifies passwords: idle (Linux SCHED_IDLE, "+
-			"runs only on otherwise idle CPUs), low (nice 19), normal, or off to hash in the server process")
+	flags.StringVar(&opts.passwordProcess, "password-process", "low",
+		"CPU priority of the child process that hashes and verifies passwords: low (nice 19), idle "+
+			"(Linux SCHED_IDLE, runs only on otherwise idle CPUs), normal, or off to hash in the server process")
 	flags.IntVar(&opts.passwordWorkers, "password-workers", 0,
 		"password verifications that run at once, 1 to 4 per CPU; 0 means GOMAXPROCS when "+
 			"--password-process is idle, low or normal, and GOMAXPROCS - 1 (at least 1) when it is off")

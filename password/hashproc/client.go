@@ -32,7 +32,7 @@ type Config struct {
 	// standard input and output, such as a hidden subcommand's name.
 	Args []string
 
-	// Priority is the child's CPU priority. The zero value is PriorityIdle.
+	// Priority is the child's CPU priority. The zero value is PriorityLow.
 	Priority Priority
 
 	// Workers is the number of requests the child works on at once, and
@@ -76,16 +76,21 @@ type Config struct {
 type Priority int
 
 const (
-	// PriorityIdle runs the child in the idle scheduling class
-	// (SCHED_IDLE), on CPU time that no other thread wants. Hashing then
-	// delays request handling least, but while other processes keep every
-	// CPU busy the child gets almost no time, and logins wait until they
-	// are rejected as busy or time out.
-	PriorityIdle Priority = iota
-
 	// PriorityLow runs the child at nice 19, the lowest priority of the
-	// normal class, which still gets a small share of a busy machine.
-	PriorityLow
+	// normal class, which still gets a small share of a busy machine. Its
+	// CPU does not count as idle when Linux places a woken thread, so
+	// while the pool leaves a CPU free, the server's threads wake there.
+	PriorityLow Priority = iota
+
+	// PriorityIdle runs the child in the idle scheduling class
+	// (SCHED_IDLE), on CPU time that no other thread wants. While other
+	// processes keep every CPU busy the child gets almost no time, and
+	// logins wait until they are rejected as busy or time out. Linux
+	// counts a CPU that runs only such work as idle when it places a
+	// woken thread, so the server's threads may wake on the hashing CPU
+	// and wait to preempt it, which on some machines delays them more
+	// than PriorityLow does.
+	PriorityIdle
 
 	// PriorityNormal leaves the child's priority as the parent's. The
 	// child still keeps the hashing's memory and garbage collection out
