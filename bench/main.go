@@ -30,11 +30,13 @@
 //	flood   GET /users/me/ at a steady load of a few thousand requests
 //	        per second at most, alone and while a login flood keeps the
 //	        password workers busy; on scopegate also while ./bench/spin
-//	        keeps every CPU busy at the idle scheduling class, the floor
-//	        that any background CPU work adds
+//	        keeps every CPU, and then all CPUs but one, busy at the idle
+//	        scheduling class: the floor that background CPU work adds
 //	users   logins and GET /users/me/ with 100 users and with -users
 //	        users, seeded by one SQL statement in one transaction; also in
-//	        PostgreSQL when -database-url is set
+//	        PostgreSQL when -database-url is set. The req/s of GET
+//	        /users/me/ comes from a saturating run and its latency from the
+//	        flood's steady probe
 //	memory  resident memory idle and under load, the server's child
 //	        processes included, and start-up time until /healthz answers
 //
