@@ -69,8 +69,8 @@ func (h *harness) userCounts(ctx context.Context) error {
 }
 
 // compareUsers loads small and large in turn and adds their rows and the
-// ratios to tbl. The latency of GET /users/me/ comes from a paced probe,
-// the script pause, and not from the saturating run: at saturation the
+// ratios to tbl. The latency of GET /users/me/ comes from a probe paced
+// by the script pause, not from the saturating run. At saturation the
 // tail is the wait for a CPU that wrk and the server share, which hides
 // what the number of users changes.
 func (h *harness) compareUsers(ctx context.Context, tbl *table, small, large *population, pause string) error {

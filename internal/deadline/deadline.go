@@ -13,7 +13,7 @@
 // moves no deadline.
 //
 // Wrap a listener of plain connections, such as TCP. For TLS, put the TLS
-// listener on top of this one, so that net/http still sees *tls.Conn.
+// listener on top of this one, so that net/http still gets a *tls.Conn.
 package deadline
 
 import (
@@ -359,10 +359,10 @@ func (s *side) begin(now int64, apply func(time.Time) error) (uint64, error) {
 }
 
 // end finishes a call that began at the given count of firings and
-// returned err, and reports whether to make the call again: when a firing
-// during the call timed it out, but its deadline has since moved later or
-// been removed. A timeout without a firing comes from the wrapped
-// connection itself and is returned, so that a call cannot spin on it.
+// returned err, and reports whether to make the call again. That is the
+// case when a firing during the call timed it out and its deadline has
+// since moved later or been removed. A timeout without a firing comes from
+// the wrapped connection itself and is returned, so a call cannot spin.
 func (s *side) end(firings uint64, err error, now int64, apply func(time.Time) error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -104,11 +104,11 @@ func assertOpError(t *testing.T, err error, op string) {
 
 // assertBetween checks that a deadline fired no earlier than want and no
 // later than want plus slack.
-func assertBetween(t *testing.T, what string, elapsed, want time.Duration) {
+func assertBetween(t *testing.T, event string, elapsed, want time.Duration) {
 	t.Helper()
 
 	if elapsed < want || elapsed > want+slack {
-		t.Errorf("%s after %v, want between %v and %v", what, elapsed, want, want+slack)
+		t.Errorf("%s after %v, want between %v and %v", event, elapsed, want, want+slack)
 	}
 }
 

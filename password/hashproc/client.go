@@ -88,8 +88,8 @@ const (
 	// logins wait until they are rejected as busy or time out. Linux
 	// counts a CPU that runs only such work as idle when it places a
 	// woken thread, so the server's threads may wake on the hashing CPU
-	// and wait to preempt it, which on some machines delays them more
-	// than PriorityLow does.
+	// and wait there to preempt it. On some machines that delays them
+	// more than PriorityLow does.
 	PriorityIdle
 
 	// PriorityNormal leaves the child's priority as the parent's. The
