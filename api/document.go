@@ -165,7 +165,8 @@ func addAuthResponses(components *openapi3.Components, schemas *schemaGenerator)
 // operation returns the document's operation for r. A Public route gets
 // an empty security list, which states that it needs no token. A
 // protected route gets the responses of the bearer middleware, auth, as
-// references, for the statuses it does not declare itself.
+// references, for the statuses it does not declare itself. The 403
+// response is left out when any token satisfies the route's scopes.
 func operation(r Route, schemas *schemaGenerator, auth map[int]string) (*openapi3.Operation, error) {
 	op := &openapi3.Operation{
 		Summary:     r.Summary,
@@ -193,6 +194,10 @@ func operation(r Route, schemas *schemaGenerator, auth map[int]string) (*openapi
 	if !r.Public {
 		op.Security = securityRequirements(r.Security)
 		for _, status := range slices.Sorted(maps.Keys(auth)) {
+			if status == http.StatusForbidden && !needsScope(r.Security) {
+				continue
+			}
+
 			op.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Ref: auth[status]})
 		}
 	}

@@ -178,7 +178,7 @@ func TestDocumentAuthResponses(t *testing.T) {
 	}{
 		{"401 of protected", "get", "/users/me/", "401", `{"$ref":"#/components/responses/Unauthorized"}`},
 		{"403 of protected", "get", "/users/me/items/", "403", `{"$ref":"#/components/responses/Forbidden"}`},
-		{"403 of authenticated", "get", "/status/", "403", `{"$ref":"#/components/responses/Forbidden"}`},
+		{"401 of authenticated", "get", "/status/", "401", `{"$ref":"#/components/responses/Unauthorized"}`},
 		{"503 of protected", "get", "/users/me/", "503", `{"$ref":"#/components/responses/ServiceUnavailable"}`},
 	}
 	for _, tt := range tests {
@@ -187,6 +187,28 @@ func TestDocumentAuthResponses(t *testing.T) {
 				t.Errorf("response %s = %s, want %s", tt.status, got, tt.want)
 			}
 		})
+	}
+}
+
+// A route that any valid token satisfies never answers 403, so its
+// operation must not list that response.
+func TestDocumentAuthenticatedHasNo403(t *testing.T) {
+	data := documentJSON(t, mustTutorialAPI(t))
+
+	var responses map[string]any
+	encoded := lookup(t, data, "paths", "/status/", "get", "responses")
+	if err := json.Unmarshal([]byte(encoded), &responses); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, ok := responses["403"]; ok {
+		t.Errorf("GET /status/ lists a 403 response, which a route without scopes never sends: %s", encoded)
+	}
+
+	for _, status := range []string{"200", "401", "503"} {
+		if _, ok := responses[status]; !ok {
+			t.Errorf("GET /status/ lacks its %s response: %s", status, encoded)
+		}
 	}
 }
 

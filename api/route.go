@@ -51,7 +51,8 @@ type Route struct {
 	Request *Body
 
 	// Responses lists the responses the handler writes. A protected route
-	// also gets 401 and 403 responses unless it declares them itself.
+	// also gets the bearer middleware's 401, 403 and 503 responses unless
+	// it declares them itself, and 403 only when it requires a scope.
 	Responses []Response
 
 	// Handler serves the route once its Security is satisfied.

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/scopegate/scopegate/bearer"
@@ -27,6 +29,14 @@ func minimalAlternatives(req bearer.Requirement) []scope.Set {
 	}
 
 	return minimal
+}
+
+// needsScope reports whether req rejects some valid token for its scopes,
+// which the bearer middleware answers with 403. A requirement with an
+// alternative of no scopes, such as [bearer.Authenticated], accepts every
+// valid token.
+func needsScope(req bearer.Requirement) bool {
+	return !slices.ContainsFunc(req.Alternatives(), scope.Set.IsEmpty)
 }
 
 // isImplied reports whether another alternative than all[i] needs a subset
