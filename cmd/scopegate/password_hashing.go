@@ -103,6 +103,10 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 
 	hashing.pool = pool
 
+	if hashing.client == nil {
+		logger.Info("passwords are checked in the server process", "workers", pool.Workers())
+	}
+
 	return hashing, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,27 @@ func TestPasswordHashingSharesActivity(t *testing.T) {
 
 	if !busy() {
 		t.Error("pool Busy() after the server's Activity recorded a request = false, want true")
+	}
+}
+
+func TestPasswordProcessOffLogsWorkers(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+
+	opts := &serveOptions{passwordProcess: "off", passwordWorkers: 3, passwordMaxWait: time.Second}
+
+	hashing, err := startPasswordHashing(opts, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hashing.close()
+
+	if hashing.client != nil {
+		t.Error("--password-process=off started a child process client")
+	}
+
+	want := `"msg":"passwords are checked in the server process","workers":3`
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("logs = %s, want a line with %s", logs.String(), want)
 	}
 }
