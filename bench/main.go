@@ -33,7 +33,7 @@
 //	        keeps every CPU, and then all CPUs but one, busy at the idle
 //	        scheduling class: the floor that background CPU work adds
 //	users   logins and GET /users/me/ with 100 users and with -users
-//	        users, seeded by one SQL statement in one transaction; also in
+//	        users, seeded by three SQL statements in one transaction; also in
 //	        PostgreSQL when -database-url is set. The req/s of GET
 //	        /users/me/ comes from a saturating run and its latency from the
 //	        flood's steady probe

@@ -1,14 +1,15 @@
 // Package hashproc verifies and hashes passwords in a child process that
-// runs at the lowest CPU priority, so that a flood of logins uses the
-// cores only while nothing else needs them.
+// runs at a low CPU priority, so that a flood of logins leaves the cores
+// to the server's requests.
 //
 // A password hash such as argon2id takes tens of milliseconds of one core
 // and megabytes of memory on purpose. Inside the server process, that work
 // competes with request handling on equal terms: the Go scheduler preempts
 // a hashing goroutine only after about 10 ms, and every hash leaves garbage
-// for the collector. In a child process of the idle scheduling class
-// (SCHED_IDLE on Linux), the kernel runs the hashing only on cores that
-// would otherwise be idle, and the server's heap never sees it.
+// for the collector. In a child process at nice 19 ([PriorityLow], the
+// default) or in the idle scheduling class ([PriorityIdle]), the kernel
+// gives the server's threads the cores first, and the server's heap never
+// sees the hashing.
 //
 // The child is the same executable, started with arguments that make it
 // call [Serve]. The parent holds a [Client], which implements the password
