@@ -190,7 +190,7 @@ func TestDocumentAuthResponses(t *testing.T) {
 	}
 }
 
-// A route that any valid token satisfies never answers 403, so its
+// A route that any valid token satisfies never returns 403, so its
 // operation must not list that response.
 func TestDocumentAuthenticatedHasNo403(t *testing.T) {
 	data := documentJSON(t, mustTutorialAPI(t))

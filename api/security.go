@@ -32,7 +32,7 @@ func minimalAlternatives(req bearer.Requirement) []scope.Set {
 }
 
 // needsScope reports whether req rejects some valid token for its scopes,
-// which the bearer middleware answers with 403. A requirement with an
+// which the bearer middleware rejects with 403. A requirement with an
 // alternative of no scopes, such as [bearer.Authenticated], accepts every
 // valid token.
 func needsScope(req bearer.Requirement) bool {

@@ -8,8 +8,8 @@
 // a hashing goroutine only after about 10 ms, and every hash leaves garbage
 // for the collector. In a child process at nice 19 ([PriorityLow], the
 // default) or in the idle scheduling class ([PriorityIdle]), the kernel
-// gives the server's threads the cores first, and the server's heap never
-// sees the hashing.
+// gives the server's threads the cores first, and the hashing's garbage
+// stays out of the server's heap.
 //
 // The child is the same executable, started with arguments that make it
 // call [Serve]. The parent holds a [Client], which implements the password
