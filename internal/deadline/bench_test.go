@@ -12,25 +12,7 @@ import (
 // wrapped one. No call waits, as with a client that sends its next request
 // at once.
 func BenchmarkRequestDeadlines(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-
-	wrapped := Wrap(ln, 0)
-	b.Cleanup(func() { _ = wrapped.Close() })
-
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = client.Close() })
-
-	accepted, err := wrapped.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = accepted.Close() })
+	_, accepted, _ := pair(b)
 
 	conns := []struct {
 		name string

@@ -18,7 +18,7 @@ const testTick = 10 * time.Millisecond
 
 // pair returns the server side of a connection accepted by a Listener with
 // the test tick, and the client side that dialled it.
-func pair(t *testing.T) (*Listener, net.Conn, net.Conn) {
+func pair(t testing.TB) (*Listener, net.Conn, net.Conn) {
 	t.Helper()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
