@@ -21,12 +21,20 @@ const testTick = 10 * time.Millisecond
 func pair(t testing.TB) (*Listener, net.Conn, net.Conn) {
 	t.Helper()
 
+	return pairWithTick(t, testTick)
+}
+
+// pairWithTick is pair with the given tick. A tick of an hour keeps the
+// sweeper still, so that a test can run its steps by hand.
+func pairWithTick(t testing.TB, tick time.Duration) (*Listener, net.Conn, net.Conn) {
+	t.Helper()
+
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	l := Wrap(ln, testTick)
+	l := Wrap(ln, tick)
 	t.Cleanup(func() { _ = l.Close() })
 
 	client, err := net.Dial("tcp", ln.Addr().String())
@@ -67,18 +75,24 @@ func TestReadDeadlineFires(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n, err := server.Read(make([]byte, 1))
+	done := make(chan result, 1)
+	go func() {
+		n, err := server.Read(make([]byte, 1))
+		done <- result{n, err}
+	}()
+
+	r := receive(t, done)
 	elapsed := time.Since(start)
 
-	if n != 0 {
-		t.Errorf("Read = %d bytes, want 0", n)
+	if r.n != 0 {
+		t.Errorf("Read = %d bytes, want 0", r.n)
 	}
 
-	assertTimeout(t, err)
+	assertTimeout(t, r.err)
 
 	// Never early; late by about a tick, with room for a loaded machine.
-	if elapsed < wait || elapsed > wait+20*testTick {
-		t.Errorf("Read timed out after %v, want between %v and %v", elapsed, wait, wait+20*testTick)
+	if elapsed < wait || elapsed > wait+2*time.Second {
+		t.Errorf("Read timed out after %v, want between %v and %v", elapsed, wait, wait+2*time.Second)
 	}
 }
 
@@ -149,17 +163,16 @@ func TestPastDeadlineEndsWaitingRead(t *testing.T) {
 	}
 }
 
+// TestReadDeadlineMovedLaterWhileWaiting checks that a sweep past a moved
+// deadline leaves the read waiting. The test sweeps by hand, so that a
+// stall between its steps cannot let the first deadline fire.
 func TestReadDeadlineMovedLaterWhileWaiting(t *testing.T) {
-	_, server, client := pair(t)
+	l, server, client := pairWithTick(t, time.Hour)
+	c := server.(*conn)
 
-	first := 30 * time.Millisecond
-	if err := server.SetReadDeadline(time.Now().Add(first)); err != nil {
+	first := time.Now().Add(30 * time.Millisecond)
+	if err := server.SetReadDeadline(first); err != nil {
 		t.Fatal(err)
-	}
-
-	type result struct {
-		n   int
-		err error
 	}
 
 	done := make(chan result, 1)
@@ -168,24 +181,25 @@ func TestReadDeadlineMovedLaterWhileWaiting(t *testing.T) {
 		done <- result{n, err}
 	}()
 
+	waitUntilWaiting(t, &c.read)
+
 	if err := server.SetReadDeadline(time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 
-	// Well past the first deadline, the read must still be waiting.
-	time.Sleep(first + 10*testTick)
+	c.read.sweep(l.nanos(first.Add(time.Second)), c.Conn.SetReadDeadline)
+
+	if f := firings(&c.read); f != 0 {
+		t.Fatalf("a sweep past the first deadline fired %d times, want 0: the deadline had moved an hour later", f)
+	}
 
 	if _, err := client.Write([]byte("z")); err != nil {
 		t.Fatal(err)
 	}
 
-	select {
-	case r := <-done:
-		if r.n != 1 || r.err != nil {
-			t.Fatalf("Read = %d, %v; want 1 byte and no error", r.n, r.err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Read did not return the byte")
+	r := receive(t, done)
+	if r.n != 1 || r.err != nil {
+		t.Fatalf("Read = %d, %v; want 1 byte and no error", r.n, r.err)
 	}
 }
 
@@ -336,21 +350,23 @@ func TestWriteDeadlineFires(t *testing.T) {
 	}
 }
 
+// TestWriteDeadlineMovedLaterWhileWaiting checks that a write whose
+// deadline fired and then moved later carries on and loses no byte. The
+// firing and the move happen under one lock, so the write sees both.
 func TestWriteDeadlineMovedLaterWhileWaiting(t *testing.T) {
-	_, server, client := pair(t)
+	l, server, client := pairWithTick(t, time.Hour)
+	c := server.(*conn)
 
-	if err := server.SetWriteDeadline(time.Now().Add(30 * time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-
+	// More than the socket buffers of both ends hold, so that the write
+	// waits for the client to read.
 	big := make([]byte, 16<<20)
 	for i := range big {
 		big[i] = byte(i)
 	}
 
-	type result struct {
-		n   int
-		err error
+	first := time.Now().Add(30 * time.Millisecond)
+	if err := server.SetWriteDeadline(first); err != nil {
+		t.Fatal(err)
 	}
 
 	done := make(chan result, 1)
@@ -359,20 +375,34 @@ func TestWriteDeadlineMovedLaterWhileWaiting(t *testing.T) {
 		done <- result{n, err}
 	}()
 
-	if err := server.SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	waitUntilWaiting(t, &c.write)
 
-	time.Sleep(100 * time.Millisecond)
+	// What the sweeper does past the first deadline, then the move.
+	c.write.mu.Lock()
+	err := c.write.fire(c.Conn.SetWriteDeadline)
+	c.write.want = l.nanos(time.Now().Add(time.Hour))
+	c.write.mu.Unlock()
 
-	got, err := io.ReadAll(io.LimitReader(client, int64(len(big))))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	r := <-done
+	if err := client.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := io.ReadAll(io.LimitReader(client, int64(len(big))))
+	if err != nil {
+		t.Fatalf("the client read %d of %d bytes: %v", len(got), len(big), err)
+	}
+
+	r := receive(t, done)
 	if r.n != len(big) || r.err != nil {
 		t.Fatalf("Write = %d, %v; want %d and no error", r.n, r.err, len(big))
+	}
+
+	if fired(&c.write) {
+		t.Error("the socket's write deadline is still in the past: the write was not made again")
 	}
 
 	for i := range got {
@@ -476,10 +506,10 @@ func TestHTTPServer(t *testing.T) {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, r.URL.Path)
 		}),
-		ReadHeaderTimeout: 200 * time.Millisecond,
-		ReadTimeout:       200 * time.Millisecond,
-		WriteTimeout:      time.Second,
-		IdleTimeout:       300 * time.Millisecond,
+		ReadHeaderTimeout: time.Second,
+		ReadTimeout:       time.Second,
+		WriteTimeout:      2 * time.Second,
+		IdleTimeout:       2 * time.Second,
 	}
 
 	go func() { _ = srv.Serve(Wrap(ln, testTick)) }()
@@ -511,7 +541,7 @@ func TestHTTPServer(t *testing.T) {
 		c := dial(t, addr)
 		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: te")
 
-		assertClosedWithin(t, c, 3*time.Second)
+		assertClosedWithin(t, c, 10*time.Second)
 	})
 
 	t.Run("idle", func(t *testing.T) {
@@ -524,7 +554,7 @@ func TestHTTPServer(t *testing.T) {
 		}
 		_ = resp.Body.Close()
 
-		assertClosedWithin(t, c, 3*time.Second)
+		assertClosedWithin(t, c, 10*time.Second)
 	})
 }
 
@@ -581,4 +611,38 @@ func sweeping(l *Listener) bool {
 	defer l.mu.Unlock()
 
 	return l.sweeping
+}
+
+// result is what a Read or Write made in a goroutine returned.
+type result struct {
+	n   int
+	err error
+}
+
+// receive waits for the result of a call made in a goroutine, and fails
+// the test instead of hanging if the call never returns.
+func receive(t *testing.T, done <-chan result) result {
+	t.Helper()
+
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call has not returned after 10 s")
+		return result{}
+	}
+}
+
+func firings(s *side) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	return s.firings
+}
+
+func fired(s *side) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	return s.fired
 }
