@@ -322,31 +322,30 @@ func TestEndReturnsPassedDeadline(t *testing.T) {
 
 func TestWriteDeadlineFires(t *testing.T) {
 	_, server, _ := pair(t)
+	c := server.(*conn)
 
 	// The client never reads, so the buffers fill and the write waits.
-	if err := server.SetWriteDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+	big := make([]byte, 64<<20)
+
+	done := make(chan result, 1)
+	go func() {
+		n, err := server.Write(big)
+		done <- result{n, err}
+	}()
+
+	// The deadline is set once the write has begun, so that a goroutine
+	// started late cannot find it passed and write nothing.
+	waitUntilWaiting(t, &c.write)
+
+	if err := server.SetWriteDeadline(time.Now().Add(500 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 
-	big := make([]byte, 64<<20)
+	r := receive(t, done)
+	assertTimeout(t, r.err)
 
-	done := make(chan error, 1)
-	var n int
-	go func() {
-		var err error
-		n, err = server.Write(big)
-		done <- err
-	}()
-
-	select {
-	case err := <-done:
-		assertTimeout(t, err)
-
-		if n <= 0 || n >= len(big) {
-			t.Errorf("Write = %d bytes, want some but not all of %d", n, len(big))
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Write still waits 5 s after its deadline")
+	if r.n <= 0 || r.n >= len(big) {
+		t.Errorf("Write = %d bytes, want some but not all of %d", r.n, len(big))
 	}
 }
 

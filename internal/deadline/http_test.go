@@ -19,13 +19,24 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// slack is how late a deadline may fire in these tests: a tick, plus room
-// for a machine loaded by the race detector and parallel packages.
-const slack = 50 * testTick
+// slack is how late a deadline may fire in these tests. It is a tick plus
+// room for a stall of a second or more, as on a shared CI machine that runs
+// the race detector and other packages at the same time.
+const slack = 2 * time.Second
+
+// longTimeout is a server timeout that keeps deadlines on the connections
+// but cannot pass during a test, for the tests that are not about timeouts.
+const longTimeout = time.Minute
+
+// waitLimit is how long a test waits for an event that comes at once when
+// the code works, such as a response, a handler's signal or a call that a
+// deadline has ended. Reaching it fails the test instead of hanging it.
+const waitLimit = 5 * time.Second
 
 // serveHTTP serves srv on a wrapped listener on 127.0.0.1 and returns the
 // listener and its address. Cleanup closes the server and checks that it
@@ -48,7 +59,7 @@ func serveHTTP(t *testing.T, srv *http.Server, tick time.Duration) (*Listener, s
 
 	t.Cleanup(func() {
 		_ = srv.Close()
-		<-served
+		receiveWithinLimit(t, served, "Serve has not returned after Close")
 		assertNoConns(t, l)
 	})
 
@@ -62,7 +73,7 @@ func serveHTTP(t *testing.T, srv *http.Server, tick time.Duration) (*Listener, s
 func assertNoConns(t *testing.T, l *Listener) {
 	t.Helper()
 
-	limit := time.Now().Add(2 * time.Second)
+	limit := time.Now().Add(waitLimit)
 	for {
 		l.mu.Lock()
 		open, running := len(l.conns), l.sweeping && l.tick <= testTick
@@ -73,7 +84,7 @@ func assertNoConns(t *testing.T, l *Listener) {
 		}
 
 		if time.Now().After(limit) {
-			t.Errorf("2 s after the server closed, the listener holds %d connections (sweeper running: %v)", open, running)
+			t.Errorf("%v after the server closed, the listener holds %d connections (sweeper running: %v)", waitLimit, open, running)
 			return
 		}
 
@@ -112,20 +123,58 @@ func assertBetween(t *testing.T, event string, elapsed, want time.Duration) {
 	}
 }
 
-func readResponse(t *testing.T, r *bufio.Reader) (int, string) {
+// readResponse reads a response from r, which buffers the client
+// connection c, and fails the test if it does not come within waitLimit.
+func readResponse(t *testing.T, c net.Conn, r *bufio.Reader) (int, string) {
 	t.Helper()
+
+	status, body, err := tryReadResponse(c, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	return status, body
+}
+
+// tryReadResponse is readResponse returning its error, for a caller that
+// adds what the failure means.
+func tryReadResponse(c net.Conn, r *bufio.Reader) (int, string, error) {
+	limitRead(c)
 
 	resp, err := http.ReadResponse(r, nil)
 	if err != nil {
-		t.Fatalf("reading the response: %v", err)
+		return 0, "", fmt.Errorf("reading the response, for at most %v: %w", waitLimit, err)
 	}
 
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("reading the response body: %v", err)
+		return 0, "", fmt.Errorf("reading the response body, for at most %v: %w", waitLimit, err)
 	}
 
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(body), nil
+}
+
+// limitRead puts the read deadline of the client connection c waitLimit
+// ahead. An error would come back from the next read as well, so it is
+// dropped here.
+func limitRead(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(waitLimit))
+}
+
+// receiveWithinLimit returns the next value from ch, or fails the test
+// with the message "failure within waitLimit" if none comes by then.
+func receiveWithinLimit[T any](t *testing.T, ch <-chan T, failure string) T {
+	t.Helper()
+
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitLimit):
+		t.Fatalf("%s within %v", failure, waitLimit)
+	}
+
+	var zero T
+	return zero
 }
 
 // echo writes back the request's method, path and body.
@@ -176,7 +225,7 @@ func TestHTTPSlowRequestBody(t *testing.T) {
 		assertBetween(t, "the body read timed out", time.Since(start), readTimeout)
 		assertOpError(t, err, "read")
 	case <-time.After(readTimeout + slack + time.Second):
-		t.Fatal("the body read still waits a second after ReadTimeout")
+		t.Fatalf("the body read still waits %v after ReadTimeout", slack+time.Second)
 	}
 }
 
@@ -215,18 +264,18 @@ func TestHTTPSlowResponseReader(t *testing.T) {
 		assertBetween(t, "the response write timed out", time.Since(start), writeTimeout)
 		assertOpError(t, err, "write")
 	case <-time.After(writeTimeout + slack + time.Second):
-		t.Fatal("the response write still waits a second after WriteTimeout")
+		t.Fatalf("the response write still waits %v after WriteTimeout", slack+time.Second)
 	}
 
 	// What the client finally reads ends with the server closing.
-	assertClosedWithin(t, c, time.Second)
+	assertClosedWithin(t, c, waitLimit)
 }
 
 // TestHTTPPipelined sends several requests, one with a body, in a single
 // write: each response must come back whole and in order, though net/http
 // reads the next request's first byte in its background read.
 func TestHTTPPipelined(t *testing.T) {
-	srv := &http.Server{Handler: echo, ReadTimeout: time.Second, WriteTimeout: time.Second}
+	srv := &http.Server{Handler: echo, ReadTimeout: longTimeout, WriteTimeout: longTimeout}
 	_, addr := serveHTTP(t, srv, testTick)
 
 	c := dial(t, addr)
@@ -252,7 +301,7 @@ func TestHTTPPipelined(t *testing.T) {
 			want = fmt.Sprintf("POST /%d body", i)
 		}
 
-		if status, body := readResponse(t, r); status != http.StatusOK || body != want {
+		if status, body := readResponse(t, c, r); status != http.StatusOK || body != want {
 			t.Fatalf("response %d = %d %q, want 200 %q", i, status, body, want)
 		}
 	}
@@ -261,13 +310,15 @@ func TestHTTPPipelined(t *testing.T) {
 // TestHTTPExpectContinue sends its body only after the server's
 // "100 Continue", as a careful client does.
 func TestHTTPExpectContinue(t *testing.T) {
-	srv := &http.Server{Handler: echo, ReadTimeout: time.Second, WriteTimeout: time.Second}
+	srv := &http.Server{Handler: echo, ReadTimeout: longTimeout, WriteTimeout: longTimeout}
 	_, addr := serveHTTP(t, srv, testTick)
 
 	c := dial(t, addr)
 	r := bufio.NewReader(c)
 
 	fmt.Fprint(c, "PUT /upload HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+
+	limitRead(c)
 
 	interim, err := http.ReadResponse(r, nil)
 	if err != nil || interim.StatusCode != http.StatusContinue {
@@ -276,7 +327,7 @@ func TestHTTPExpectContinue(t *testing.T) {
 
 	fmt.Fprint(c, "hello")
 
-	if status, body := readResponse(t, r); status != http.StatusOK || body != "PUT /upload hello" {
+	if status, body := readResponse(t, c, r); status != http.StatusOK || body != "PUT /upload hello" {
 		t.Fatalf("response = %d %q, want 200 \"PUT /upload hello\"", status, body)
 	}
 }
@@ -285,7 +336,7 @@ func TestHTTPExpectContinue(t *testing.T) {
 // response and then the end of the connection, and that one asking for
 // keep-alive can send a second request.
 func TestHTTP10(t *testing.T) {
-	srv := &http.Server{Handler: echo, ReadTimeout: time.Second, WriteTimeout: time.Second}
+	srv := &http.Server{Handler: echo, ReadTimeout: longTimeout, WriteTimeout: longTimeout}
 	_, addr := serveHTTP(t, srv, testTick)
 
 	t.Run("close", func(t *testing.T) {
@@ -293,11 +344,11 @@ func TestHTTP10(t *testing.T) {
 		fmt.Fprint(c, "GET /old HTTP/1.0\r\n\r\n")
 
 		r := bufio.NewReader(c)
-		if status, body := readResponse(t, r); status != http.StatusOK || body != "GET /old " {
+		if status, body := readResponse(t, c, r); status != http.StatusOK || body != "GET /old " {
 			t.Fatalf("response = %d %q, want 200 \"GET /old \"", status, body)
 		}
 
-		assertClosedWithin(t, c, time.Second)
+		assertClosedWithin(t, c, waitLimit)
 	})
 
 	t.Run("keep-alive", func(t *testing.T) {
@@ -308,7 +359,7 @@ func TestHTTP10(t *testing.T) {
 			fmt.Fprintf(c, "GET /%d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", i)
 
 			want := fmt.Sprintf("GET /%d ", i)
-			if status, body := readResponse(t, r); status != http.StatusOK || body != want {
+			if status, body := readResponse(t, c, r); status != http.StatusOK || body != want {
 				t.Fatalf("response %d = %d %q, want 200 %q", i, status, body, want)
 			}
 		}
@@ -322,18 +373,17 @@ func TestHTTPClientGoneCancelsContext(t *testing.T) {
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
 
+	// A read that times out also cancels the context, so the server's
+	// timeouts must not pass during the test. Only the client leaving may
+	// cancel it here.
 	srv := &http.Server{
-		ReadTimeout:  time.Second,
-		WriteTimeout: time.Second,
+		ReadTimeout:  longTimeout,
+		WriteTimeout: longTimeout,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 
-			select {
-			case <-r.Context().Done():
-				cancelled <- r.Context().Err()
-			case <-time.After(2 * time.Second):
-				cancelled <- nil
-			}
+			<-r.Context().Done()
+			cancelled <- r.Context().Err()
 		}),
 	}
 
@@ -341,14 +391,15 @@ func TestHTTPClientGoneCancelsContext(t *testing.T) {
 
 	c := dial(t, addr)
 	fmt.Fprint(c, "GET /wait HTTP/1.1\r\nHost: test\r\n\r\n")
-	<-started
+	receiveWithinLimit(t, started, "the request has not reached the handler")
 
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	if err := <-cancelled; !errors.Is(err, context.Canceled) {
-		t.Fatalf("the handler's context ended with %v, want context.Canceled soon after the client left", err)
+	err := receiveWithinLimit(t, cancelled, "the handler's context has not ended after the client left")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("the handler's context ended with %v, want context.Canceled", err)
 	}
 }
 
@@ -375,86 +426,109 @@ func TestHTTPAbortPendingReadWithoutTick(t *testing.T) {
 	srv := &http.Server{Handler: mux}
 	_, addr := serveHTTP(t, srv, time.Hour)
 
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	c := dial(t, addr)
+	r := bufio.NewReader(c)
 
-		c := dial(t, addr)
-		r := bufio.NewReader(c)
+	for i := range 50 {
+		fmt.Fprintf(c, "POST /%d HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\n%d", i, i%10)
 
-		for i := range 50 {
-			fmt.Fprintf(c, "POST /%d HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\n%d", i, i%10)
-
-			want := fmt.Sprintf("POST /%d %d", i, i%10)
-			if status, body := readResponse(t, r); status != http.StatusOK || body != want {
-				t.Errorf("response %d = %d %q, want 200 %q", i, status, body, want)
-				return
-			}
+		want := fmt.Sprintf("POST /%d %d", i, i%10)
+		status, body, err := tryReadResponse(c, r)
+		if err != nil {
+			t.Fatalf("request %d: %v (a past deadline may have waited for the hour-long tick)", i, err)
 		}
 
-		fmt.Fprint(c, "GET /hijack HTTP/1.1\r\nHost: test\r\n\r\n")
-		if status, body := readResponse(t, r); status != http.StatusOK || body != "hijacked" {
-			t.Errorf("hijacked response = %d %q, want 200 \"hijacked\"", status, body)
+		if status != http.StatusOK || body != want {
+			t.Fatalf("response %d = %d %q, want 200 %q", i, status, body, want)
 		}
-	}()
+	}
 
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("requests still unanswered after 2 s: a past deadline waited for a tick")
+	fmt.Fprint(c, "GET /hijack HTTP/1.1\r\nHost: test\r\n\r\n")
+
+	status, body, err := tryReadResponse(c, r)
+	if err != nil {
+		t.Fatalf("hijack request: %v (a past deadline may have waited for the hour-long tick)", err)
+	}
+
+	if status != http.StatusOK || body != "hijacked" {
+		t.Errorf("hijacked response = %d %q, want 200 \"hijacked\"", status, body)
 	}
 }
 
 // TestHTTPHijackedConnKeepsNoServerDeadline hijacks a connection and uses
-// it for longer than the server's timeouts: net/http clears its deadlines
+// it after the server's timeouts have passed: net/http clears its deadlines
 // on hijack, so only a deadline the handler sets may end a call, and
 // closing the connection must remove it from the listener.
 func TestHTTPHijackedConnKeepsNoServerDeadline(t *testing.T) {
 	const timeout = 50 * time.Millisecond
 
-	result := make(chan error, 1)
+	hijacked := make(chan struct{}, 1)
+	proceed := make(chan struct{})
+	handlerErr := make(chan error, 1)
 	srv := &http.Server{
 		ReadTimeout:  timeout,
 		WriteTimeout: timeout,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			result <- useHijacked(w, timeout)
+			handlerErr <- useHijacked(w, hijacked, proceed, timeout)
 		}),
 	}
 
-	_, addr := serveHTTP(t, srv, testTick)
+	l, addr := serveHTTP(t, srv, testTick)
 
 	c := dial(t, addr)
 	fmt.Fprint(c, "GET /hijack HTTP/1.1\r\nHost: test\r\n\r\n")
 
-	// Send the line only after both server timeouts have passed.
-	time.Sleep(timeout + 5*testTick)
+	select {
+	case <-hijacked:
+	case err := <-handlerErr:
+		t.Fatalf("the handler returned before the test went on: %v", err)
+	case <-time.After(waitLimit):
+		t.Fatalf("the handler has not hijacked the connection within %v", waitLimit)
+	}
+
+	// net/http sets its ReadTimeout and WriteTimeout deadlines while it
+	// reads the request, before the handler hijacks. Both have passed on
+	// the listener's clock once it reaches this time. A deadline left on
+	// the connection would then fail the handler's next call at once,
+	// however late the goroutines run.
+	waitForClock(t, l, time.Now().Add(timeout))
 	fmt.Fprint(c, "ping\n")
+	close(proceed)
+
+	if err := receiveWithinLimit(t, handlerErr, "the handler has not returned"); err != nil {
+		t.Fatal(err)
+	}
+
+	limitRead(c)
 
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil || line != "pong\n" {
 		t.Fatalf("read %q, %v; want \"pong\\n\"", line, err)
 	}
-
-	if err := <-result; err != nil {
-		t.Fatal(err)
-	}
 }
 
-// useHijacked replies "pong" to "ping" after the server's timeouts have
-// passed, then checks that a deadline of its own still works.
-func useHijacked(w http.ResponseWriter, timeout time.Duration) error {
+// useHijacked hijacks the connection and reports it on hijacked. Once
+// proceed is closed, it replies "pong" to "ping" and then checks that a
+// deadline of its own still ends a read.
+func useHijacked(w http.ResponseWriter, hijacked chan<- struct{}, proceed <-chan struct{}, timeout time.Duration) error {
 	c, rw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return fmt.Errorf("hijack: %w", err)
 	}
 	defer c.Close()
 
-	line, err := rw.ReadString('\n')
-	if err != nil || line != "ping\n" {
-		return fmt.Errorf("read %q, %w; want \"ping\\n\"", line, err)
+	hijacked <- struct{}{}
+
+	select {
+	case <-proceed:
+	case <-time.After(waitLimit):
+		return fmt.Errorf("the test has not let the handler go on within %v", waitLimit)
 	}
 
-	time.Sleep(timeout + 5*testTick)
+	line, err := rw.ReadString('\n')
+	if err != nil || line != "ping\n" {
+		return fmt.Errorf("read after the server's ReadTimeout: %q, %w; want \"ping\\n\"", line, err)
+	}
 
 	if _, err := io.WriteString(c, "pong\n"); err != nil {
 		return fmt.Errorf("write after the server's WriteTimeout: %w", err)
@@ -471,6 +545,23 @@ func useHijacked(w http.ResponseWriter, timeout time.Duration) error {
 	return nil
 }
 
+// waitForClock waits until the clock of l, which its deadlines are
+// compared with, reaches the time at.
+func waitForClock(t *testing.T, l *Listener, at time.Time) {
+	t.Helper()
+
+	want := l.nanos(at)
+	limit := time.Now().Add(waitLimit)
+
+	for l.now.Load() < want {
+		if time.Now().After(limit) {
+			t.Fatalf("the listener's clock has not reached %v within %v", at, waitLimit)
+		}
+
+		time.Sleep(testTick)
+	}
+}
+
 // TestHTTPShutdown shuts the server down with one idle and one active
 // connection: the idle one closes at once, the active one gets its whole
 // response, and then the listener holds no connection.
@@ -482,38 +573,41 @@ func TestHTTPShutdown(t *testing.T) {
 	mux.Handle("/", echo)
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		close(inHandler)
-		<-release
+
+		// Closing the server closes the connection and so cancels the
+		// context, which ends a handler that a failed test never released.
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+
 		fmt.Fprint(w, "finished")
 	})
 
-	srv := &http.Server{Handler: mux, ReadTimeout: time.Second, WriteTimeout: time.Second, IdleTimeout: time.Minute}
+	srv := &http.Server{Handler: mux, ReadTimeout: longTimeout, WriteTimeout: longTimeout, IdleTimeout: longTimeout}
 	l, addr := serveHTTP(t, srv, testTick)
 
 	idle := dial(t, addr)
 	fmt.Fprint(idle, "GET /first HTTP/1.1\r\nHost: test\r\n\r\n")
-	readResponse(t, bufio.NewReader(idle))
+	readResponse(t, idle, bufio.NewReader(idle))
 
 	active := dial(t, addr)
 	fmt.Fprint(active, "GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
-	<-inHandler
+	receiveWithinLimit(t, inHandler, "the slow request has not reached its handler")
 
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- srv.Shutdown(context.Background()) }()
 
-	assertClosedWithin(t, idle, time.Second)
+	assertClosedWithin(t, idle, waitLimit)
 	close(release)
 
-	if status, body := readResponse(t, bufio.NewReader(active)); status != http.StatusOK || body != "finished" {
+	if status, body := readResponse(t, active, bufio.NewReader(active)); status != http.StatusOK || body != "finished" {
 		t.Fatalf("active response = %d %q, want 200 \"finished\"", status, body)
 	}
 
-	select {
-	case err := <-shutdown:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Shutdown has not returned 2 s after the last request finished")
+	if err := receiveWithinLimit(t, shutdown, "Shutdown has not returned after the last request finished"); err != nil {
+		t.Fatal(err)
 	}
 
 	assertNoConns(t, l)
@@ -556,7 +650,7 @@ func TestHTTPCloseForgetsEveryConn(t *testing.T) {
 		entered <- struct{}{}
 	})
 
-	srv := &http.Server{Handler: mux, ReadTimeout: time.Second, WriteTimeout: time.Second}
+	srv := &http.Server{Handler: mux, ReadTimeout: longTimeout, WriteTimeout: longTimeout}
 	l, addr := serveHTTP(t, srv, testTick)
 
 	requests := []string{
@@ -573,25 +667,79 @@ func TestHTTPCloseForgetsEveryConn(t *testing.T) {
 
 	idle := dial(t, addr)
 	fmt.Fprint(idle, "GET /idle HTTP/1.1\r\nHost: test\r\n\r\n")
-	readResponse(t, bufio.NewReader(idle))
+	readResponse(t, idle, bufio.NewReader(idle))
 
 	for range 3 {
-		<-entered
+		receiveWithinLimit(t, entered, "a request has not reached its handler")
 	}
+
+	// Every connection but the hijacked one waits in a read. It waits for
+	// the rest of its headers or body, in the background read that watches
+	// for the client leaving, or for the next request.
+	waitForReads(t, l, len(requests)+1, len(requests))
 
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	handlers.Wait()
+	handlersDone := make(chan struct{})
+	go func() {
+		handlers.Wait()
+		close(handlersDone)
+	}()
+	receiveWithinLimit(t, handlersDone, "the handlers have not returned after the server closed")
 
 	// net/http leaves a hijacked connection to its handler, which closes
 	// it here, after the server.
-	if c := <-hijacked; c != nil {
+	if c := receiveWithinLimit(t, hijacked, "the hijacking handler has not sent its connection"); c != nil {
 		_ = c.Close()
 	}
 
 	assertNoConns(t, l)
+}
+
+// waitForReads waits until l has exactly open connections and at least
+// reading of them wait in a read, so that a test acts on connections in a
+// known state.
+func waitForReads(t *testing.T, l *Listener, open, reading int) {
+	t.Helper()
+
+	limit := time.Now().Add(waitLimit)
+
+	for {
+		gotOpen, gotReading := countReads(l)
+		if gotOpen == open && gotReading >= reading {
+			return
+		}
+
+		if time.Now().After(limit) {
+			t.Fatalf("after %v, the listener has %d connections, %d of them reading; want %d, at least %d reading",
+				waitLimit, gotOpen, gotReading, open, reading)
+		}
+
+		time.Sleep(testTick)
+	}
+}
+
+// countReads returns the number of connections that l has, and how many of
+// them wait in a read.
+func countReads(l *Listener) (open, reading int) {
+	l.mu.Lock()
+	conns := make([]*conn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+
+	for _, c := range conns {
+		c.read.mu.Lock()
+		if c.read.waiters > 0 {
+			reading++
+		}
+		c.read.mu.Unlock()
+	}
+
+	return len(conns), reading
 }
 
 // TestTimeoutErrorValues checks the errors of calls ended by a deadline
@@ -604,11 +752,30 @@ func TestTimeoutErrorValues(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err := server.Read(make([]byte, 1))
+	err := callWithinLimit(t, "a read past its deadline", func() error {
+		_, err := server.Read(make([]byte, 1))
+		return err
+	})
 	assertOpError(t, err, "read")
 
-	_, err = server.Write([]byte("x"))
+	err = callWithinLimit(t, "a write past its deadline", func() error {
+		_, err := server.Write([]byte("x"))
+		return err
+	})
 	assertOpError(t, err, "write")
+}
+
+// callWithinLimit runs call in a goroutine and returns its error, or fails
+// the test if call has not returned within waitLimit. The test's cleanup
+// must then end the call, for example by closing its connection. The name
+// describes the call in the failure message.
+func callWithinLimit(t *testing.T, name string, call func() error) error {
+	t.Helper()
+
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+
+	return receiveWithinLimit(t, done, name+" has not returned")
 }
 
 // TestRecentPastDeadlineEndsWaitingRead sets a deadline a millisecond in
@@ -647,13 +814,9 @@ func TestRecentPastDeadlineEndsWaitingRead(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	select {
-	case err := <-done:
-		assertTimeout(t, err)
-	case <-time.After(time.Second):
-		// Cleanup closes the connection, which ends the read.
-		t.Fatal("a read still waits 1 s after its deadline was set 1 ms in the past")
-	}
+	// Cleanup closes the connection, which ends a read that still waits.
+	err = receiveWithinLimit(t, done, "a read has not ended after its deadline was set 1 ms in the past")
+	assertTimeout(t, err)
 }
 
 // TestConcurrentReadAndDeadlines streams numbered bytes to a reader while
@@ -709,10 +872,15 @@ func TestConcurrentWriteAndDeadlines(t *testing.T) {
 		data[i] = byte(i % 251)
 	}
 
-	received := make(chan []byte, 1)
+	type readResult struct {
+		got []byte
+		err error
+	}
+
+	received := make(chan readResult, 1)
 	go func() {
-		got, _ := io.ReadAll(io.LimitReader(client, size))
-		received <- got
+		got, err := readWithStallLimit(client, size)
+		received <- readResult{got, err}
 	}()
 
 	stop := toggleDeadline(func(t time.Time) error {
@@ -724,28 +892,15 @@ func TestConcurrentWriteAndDeadlines(t *testing.T) {
 	})
 	defer stop()
 
-	limit := time.Now().Add(5 * time.Second)
-	for written := 0; written < size; {
-		n, err := server.Write(data[written:min(written+256<<10, size)])
-		written += n
-
-		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("Write: %v", err)
-		}
-
-		if time.Now().After(limit) {
-			t.Fatalf("wrote %d of %d bytes in 5 s", written, size)
-		}
-	}
-
+	writeAllThroughTimeouts(t, server, data)
 	stop()
 
-	got := <-received
-	if len(got) != size {
-		t.Fatalf("the reader got %d bytes, want %d", len(got), size)
+	r := receiveWithinLimit(t, received, "the reader has not returned")
+	if r.err != nil {
+		t.Fatalf("the reader got %d of %d bytes: %v", len(r.got), size, r.err)
 	}
 
-	for i, b := range got {
+	for i, b := range r.got {
 		if b != data[i] {
 			t.Fatalf("byte %d = %d, want %d: a write lost or repeated data", i, b, data[i])
 		}
@@ -784,34 +939,117 @@ func toggleDeadline(set func(time.Time) error) (stop func()) {
 }
 
 // readAllThroughTimeouts reads size bytes from c, going on after reads
-// that a deadline ended, and fails if that takes more than 5 s.
+// that a deadline ended. It fails if no byte arrives for waitLimit, and
+// sets no limit on the total time, which a loaded machine stretches.
 func readAllThroughTimeouts(t *testing.T, c net.Conn, size int) ([]byte, int) {
 	t.Helper()
 
 	got := make([]byte, 0, size)
 	buf := make([]byte, 4096)
 	timeouts := 0
-	limit := time.Now().Add(5 * time.Second)
+	guard := guardStall(t, c)
 
 	for len(got) < size {
+		if guard.stalled.Load() {
+			t.Fatalf("no byte read for %v, after %d of %d bytes", waitLimit, len(got), size)
+		}
+
 		n, err := c.Read(buf)
 		got = append(got, buf[:n]...)
+
+		if n > 0 {
+			guard.progress()
+		}
 
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			// Wait for the deadline to clear rather than spin here.
 			timeouts++
 			time.Sleep(time.Millisecond / 4)
+		case err != nil && guard.stalled.Load():
+			t.Fatalf("no byte read for %v, after %d of %d bytes", waitLimit, len(got), size)
 		case err != nil:
 			t.Fatalf("Read after %d bytes: %v", len(got), err)
-		}
-
-		if time.Now().After(limit) {
-			t.Fatalf("read %d of %d bytes in 5 s", len(got), size)
 		}
 	}
 
 	return got, timeouts
+}
+
+// writeAllThroughTimeouts writes data to c in parts, going on after writes
+// that a deadline ended. It fails if no byte goes out for waitLimit.
+func writeAllThroughTimeouts(t *testing.T, c net.Conn, data []byte) {
+	t.Helper()
+
+	guard := guardStall(t, c)
+
+	for written := 0; written < len(data); {
+		if guard.stalled.Load() {
+			t.Fatalf("no byte written for %v, after %d of %d bytes", waitLimit, written, len(data))
+		}
+
+		n, err := c.Write(data[written:min(written+256<<10, len(data))])
+		written += n
+
+		if n > 0 {
+			guard.progress()
+		}
+
+		switch {
+		case err == nil || errors.Is(err, os.ErrDeadlineExceeded):
+		case guard.stalled.Load():
+			t.Fatalf("no byte written for %v, after %d of %d bytes", waitLimit, written, len(data))
+		default:
+			t.Fatalf("Write after %d bytes: %v", written, err)
+		}
+	}
+}
+
+// readWithStallLimit reads size bytes from the client connection c. Each
+// read waits at most waitLimit, so it returns an error when data stops
+// arriving.
+func readWithStallLimit(c net.Conn, size int) ([]byte, error) {
+	got := make([]byte, 0, size)
+	buf := make([]byte, 64<<10)
+
+	for len(got) < size {
+		if err := c.SetReadDeadline(time.Now().Add(waitLimit)); err != nil {
+			return got, fmt.Errorf("setting the read deadline: %w", err)
+		}
+
+		n, err := c.Read(buf[:min(len(buf), size-len(got))])
+		got = append(got, buf[:n]...)
+
+		if err != nil {
+			return got, fmt.Errorf("read: %w", err)
+		}
+	}
+
+	return got, nil
+}
+
+// stallGuard closes a connection once no progress has been reported for
+// waitLimit. That ends a call that would otherwise hang the test, and the
+// test then reports the stall.
+type stallGuard struct {
+	timer   *time.Timer
+	stalled atomic.Bool
+}
+
+func guardStall(t *testing.T, c net.Conn) *stallGuard {
+	g := &stallGuard{}
+	g.timer = time.AfterFunc(waitLimit, func() {
+		g.stalled.Store(true)
+		_ = c.Close()
+	})
+	t.Cleanup(func() { g.timer.Stop() })
+
+	return g
+}
+
+// progress restarts the guard's wait.
+func (g *stallGuard) progress() {
+	g.timer.Reset(waitLimit)
 }
 
 // TestHTTPFarFutureWriteDeadline has a handler put its write deadline
@@ -833,6 +1071,8 @@ func TestHTTPFarFutureWriteDeadline(t *testing.T) {
 
 	c := dial(t, addr)
 	fmt.Fprint(c, "GET /download HTTP/1.1\r\nHost: test\r\n\r\n")
+
+	limitRead(c)
 
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
@@ -864,7 +1104,8 @@ func TestWrappedTLSWriteAfterTimeoutEnds(t *testing.T) {
 	client := tls.Client(raw, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
 
 	// The client finishes its handshake and then never reads.
-	go func() { _ = client.Handshake() }()
+	clientHandshake := make(chan error, 1)
+	go func() { clientHandshake <- client.Handshake() }()
 
 	server, err := l.Accept()
 	if err != nil {
@@ -872,13 +1113,34 @@ func TestWrappedTLSWriteAfterTimeoutEnds(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = server.Close() })
 
+	// Cleanups run in reverse order, so the client closes before the
+	// server. The server's close_notify alert then fails at once, instead
+	// of waiting for room in the full buffers until crypto/tls gives up
+	// after 5 s (Go 1.26, Conn.closeNotify).
+	t.Cleanup(func() { _ = raw.Close() })
+
+	handshakeTLS(t, server)
+	if err := receiveWithinLimit(t, clientHandshake, "the client's TLS handshake has not finished"); err != nil {
+		t.Fatalf("client handshake: %v", err)
+	}
+
 	// A large write fills the buffers, and a past deadline then ends it.
+	// The deadline is set only once the write is in progress, so that it
+	// ends a write and not the handshake, or the call before it starts.
+	first := make(chan error, 1)
 	go func() {
-		time.Sleep(100 * time.Millisecond)
-		_ = server.SetWriteDeadline(past)
+		_, err := server.Write(make([]byte, 16<<20))
+		first <- err
 	}()
 
-	if _, err := server.Write(make([]byte, 16<<20)); !errors.Is(err, os.ErrDeadlineExceeded) {
+	waitUntilWaiting(t, &server.(*conn).write)
+
+	if err := server.SetWriteDeadline(past); err != nil {
+		t.Fatal(err)
+	}
+
+	err = receiveWithinLimit(t, first, "the first Write has not returned after its deadline was set in the past")
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("first Write = %v, want a timeout", err)
 	}
 
@@ -897,13 +1159,26 @@ func TestWrappedTLSWriteAfterTimeoutEnds(t *testing.T) {
 		if err == nil {
 			t.Fatal("a write after a TLS write timed out succeeded, want TLS's lasting error")
 		}
-	case <-time.After(time.Second):
+	case <-time.After(waitLimit):
 		// End the spinning write: it stops retrying once the deadline
 		// has passed.
 		_ = server.SetWriteDeadline(past)
-		<-done
 
-		t.Fatal("a write on a TLS connection whose last write timed out retried for 1 s instead of failing")
+		t.Fatalf("a write on a TLS connection whose last write timed out retried for %v instead of failing", waitLimit)
+	}
+}
+
+// handshakeTLS runs the server's side of the TLS handshake of c, an
+// accepted connection of a Listener that wraps a TLS listener. It fails the
+// test if the handshake does not finish within waitLimit.
+func handshakeTLS(t *testing.T, c net.Conn) {
+	t.Helper()
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+
+	if err := c.(*conn).Conn.(*tls.Conn).HandshakeContext(ctx); err != nil {
+		t.Fatalf("server handshake, for at most %v: %v", waitLimit, err)
 	}
 }
 
