@@ -30,8 +30,8 @@
 //	flood   GET /users/me/ at a steady load of a few thousand requests
 //	        per second at most, alone and while a login flood keeps the
 //	        password workers busy; on scopegate also while ./bench/spin
-//	        keeps every CPU, and then all CPUs but one, busy at the idle
-//	        scheduling class: the floor that background CPU work adds
+//	        keeps every CPU, and then all CPUs but one, busy at nice 19 and
+//	        then at SCHED_IDLE: the floor that background CPU work adds
 //	users   logins and GET /users/me/ with 100 users and with -users
 //	        users, seeded by three SQL statements in one transaction; also in
 //	        PostgreSQL when -database-url is set. The req/s of GET

@@ -275,24 +275,30 @@ func parseStatTicks(text string) (uint64, error) {
 	return ticks, nil
 }
 
-// parseStatPolicy returns the scheduling policy (field 41) of a
-// /proc/PID/stat line, such as 0 for SCHED_OTHER and 5 for SCHED_IDLE.
-func parseStatPolicy(text string) (int, error) {
+// parseStatSched returns the nice value (field 19) and the scheduling
+// policy (field 41) of a /proc/PID/stat line. The policy is 0 for
+// SCHED_OTHER and 5 for SCHED_IDLE.
+func parseStatSched(text string) (nice, policy int, err error) {
 	fields, err := statFields(text)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 
 	if len(fields) < 39 {
-		return 0, fmt.Errorf("%d fields after the command name, want at least 39", len(fields))
+		return 0, 0, fmt.Errorf("%d fields after the command name, want at least 39", len(fields))
 	}
 
-	policy, err := strconv.Atoi(fields[38])
+	nice, err = strconv.Atoi(fields[16])
 	if err != nil {
-		return 0, fmt.Errorf("invalid scheduling policy: %w", err)
+		return 0, 0, fmt.Errorf("invalid nice value: %w", err)
 	}
 
-	return policy, nil
+	policy, err = strconv.Atoi(fields[38])
+	if err != nil {
+		return 0, 0, fmt.Errorf("invalid scheduling policy: %w", err)
+	}
+
+	return nice, policy, nil
 }
 
 // processMemory is the memory of one process in /proc/PID/status, in

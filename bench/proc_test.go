@@ -15,9 +15,14 @@ import (
 // given command name, CPU times (fields 14 to 17) and scheduling policy
 // (field 41).
 func statLine(pid int, comm string, utime, stime, cutime, cstime, policy int) string {
-	return fmt.Sprintf("%d (%s) S 1 %d %d 0 -1 4194560 1790 0 0 0 %d %d %d %d 20 0 9 0 1234 1255305216 "+
+	return statLineNice(pid, comm, utime, stime, cutime, cstime, 0, policy)
+}
+
+// statLineNice is statLine with the nice value of the process.
+func statLineNice(pid int, comm string, utime, stime, cutime, cstime, nice, policy int) string {
+	return fmt.Sprintf("%d (%s) S 1 %d %d 0 -1 4194560 1790 0 0 0 %d %d %d %d %d %d 9 0 1234 1255305216 "+
 		"5862 18446744073709551615 1 1 0 0 0 0 0 0 2143420159 0 0 0 17 1 0 %d 0 0 0 0 0 0 0 0 0 0\n",
-		pid, comm, pid, pid, utime, stime, cutime, cstime, policy)
+		pid, comm, pid, pid, utime, stime, cutime, cstime, 20+nice, nice, policy)
 }
 
 // statusText returns a /proc/PID/status text with VmHWM and VmRSS in kB.
@@ -102,22 +107,36 @@ func TestParseStatTicksRejectsInvalidLines(t *testing.T) {
 	}
 }
 
-func TestParseStatPolicy(t *testing.T) {
-	for _, policy := range []int{0, schedIdle} {
-		got, err := parseStatPolicy(statLine(100, "spin (x)", 1, 2, 3, 4, policy))
+func TestParseStatSched(t *testing.T) {
+	tests := []struct {
+		name         string
+		nice, policy int
+	}{
+		{"normal", 0, schedOther},
+		{"nice 19", 19, schedOther},
+		{"negative nice", -5, schedOther},
+		{"idle", 0, schedIdle},
+	}
+
+	for _, tt := range tests {
+		nice, policy, err := parseStatSched(statLineNice(100, "spin (x)", 1, 2, 3, 4, tt.nice, tt.policy))
 		if err != nil {
-			t.Fatalf("parseStatPolicy: %v", err)
+			t.Fatalf("%s: parseStatSched: %v", tt.name, err)
 		}
 
-		if got != policy {
-			t.Errorf("parseStatPolicy = %d, want %d", got, policy)
+		if nice != tt.nice {
+			t.Errorf("%s: nice = %d, want %d", tt.name, nice, tt.nice)
+		}
+
+		if policy != tt.policy {
+			t.Errorf("%s: policy = %d, want %d", tt.name, policy, tt.policy)
 		}
 	}
 }
 
-func TestParseStatPolicyRejectsShortLine(t *testing.T) {
-	if got, err := parseStatPolicy("100 (spin) S 1 100 100 0 -1 4194560"); err == nil {
-		t.Errorf("parseStatPolicy = %d, nil; want an error", got)
+func TestParseStatSchedRejectsShortLine(t *testing.T) {
+	if nice, policy, err := parseStatSched("100 (spin) S 1 100 100 0 -1 4194560"); err == nil {
+		t.Errorf("parseStatSched = %d, %d, nil; want an error", nice, policy)
 	}
 }
 
@@ -374,33 +393,41 @@ func readStatus(t *testing.T, pid int) processMemory {
 	return m
 }
 
-func TestCheckIdlePolicy(t *testing.T) {
+func TestCheckClass(t *testing.T) {
+	type thread struct{ nice, policy int }
+
 	tests := []struct {
-		name     string
-		policies []int
-		wantErr  bool
+		name    string
+		class   busyClass
+		threads []thread
+		wantErr bool
 	}{
-		{"all idle", []int{schedIdle, schedIdle, schedIdle}, false},
-		{"one normal thread", []int{schedIdle, 0, schedIdle}, true},
+		{"all idle", busyIdle, []thread{{0, schedIdle}, {0, schedIdle}}, false},
+		{"one normal thread among idle", busyIdle, []thread{{0, schedIdle}, {0, schedOther}}, true},
+		{"nice 19 for idle", busyIdle, []thread{{19, schedOther}}, true},
+		{"all nice 19", busyLow, []thread{{19, schedOther}, {19, schedOther}}, false},
+		{"one nice 0 among nice 19", busyLow, []thread{{19, schedOther}, {0, schedOther}}, true},
+		{"idle for low", busyLow, []thread{{19, schedIdle}}, true},
 	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
-			for i, policy := range tt.policies {
+			for i, th := range tt.threads {
 				tid := 200 + i
 				writeFakeFile(t, filepath.Join(root, "200", "task", strconv.Itoa(tid), "stat"),
-					statLine(tid, "spin", 1, 0, 0, 0, policy))
+					statLineNice(tid, "spin", 1, 0, 0, 0, th.nice, th.policy))
 			}
 
-			err := procFS(root).checkIdlePolicy(200)
+			err := procFS(root).checkClass(200, tt.class)
 			if (err != nil) != tt.wantErr {
-				t.Errorf("checkIdlePolicy error = %v, want error %v", err, tt.wantErr)
+				t.Errorf("checkClass error = %v, want error %v", err, tt.wantErr)
 			}
 		})
 	}
 }
 
-func TestBusyLoopRunsAtIdlePolicy(t *testing.T) {
+func TestBusyLoopRunsInItsClass(t *testing.T) {
 	dir := t.TempDir()
 	spin := filepath.Join(dir, "spin")
 
@@ -410,19 +437,24 @@ func TestBusyLoopRunsAtIdlePolicy(t *testing.T) {
 
 	build := &scopegateBuild{spin: spin, dir: dir}
 
-	loop, err := build.startBusyLoop(time.Minute, 1)
-	if err != nil {
-		t.Fatalf("startBusyLoop: %v", err)
-	}
+	for _, c := range []busyClass{busyLow, busyIdle} {
+		t.Run(c.label, func(t *testing.T) {
+			// startBusyLoop checks the class of every thread itself.
+			loop, err := build.startBusyLoop(time.Minute, 1, c)
+			if err != nil {
+				t.Fatalf("startBusyLoop: %v", err)
+			}
 
-	t.Cleanup(loop.stop)
+			t.Cleanup(loop.stop)
 
-	waitForCPUTime(t, loop.pid, 100*time.Millisecond)
+			waitForCPUTime(t, loop.pid, 100*time.Millisecond)
 
-	loop.stop()
+			loop.stop()
 
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", loop.pid)); !os.IsNotExist(err) {
-		t.Errorf("after stop, /proc/%d: %v, want it gone", loop.pid, err)
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", loop.pid)); !os.IsNotExist(err) {
+				t.Errorf("after stop, /proc/%d: %v, want it gone", loop.pid, err)
+			}
+		})
 	}
 }
 

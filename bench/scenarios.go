@@ -328,26 +328,42 @@ type floodRuns struct {
 
 	// busy is the probe on scopegate while a busy loop runs instead of
 	// the logins, and busyCPUs the CPUs the busy loop used meanwhile, by
-	// the loop's number of threads.
-	busy     map[int][]result
-	busyCPUs map[int][]float64
+	// the loop's kind.
+	busy     map[busyLoopKind][]result
+	busyCPUs map[busyLoopKind][]float64
 }
 
-// busyLoopThreads are the sizes of the busy loops of the flood scenario:
-// one thread per CPU, and one per CPU but one, which is what the password
-// pool leaves busy while the API has traffic.
-func busyLoopThreads() []int {
+// busyLoopKind is the class and the number of threads of a busy loop.
+type busyLoopKind struct {
+	class   busyClass
+	threads int
+}
+
+// busyLoops are the busy loops of the flood scenario, in the default class
+// of the password child and in the idle one. Each class has a loop with one
+// thread per CPU, and one with a thread fewer: what the password child
+// leaves busy while the API has traffic.
+func busyLoops() []busyLoopKind {
 	n := runtime.NumCPU()
+
+	sizes := []int{n, n - 1}
 	if n == 1 {
-		return []int{1}
+		sizes = []int{1}
 	}
 
-	return []int{n, n - 1}
+	var kinds []busyLoopKind
+	for _, c := range []busyClass{busyLow, busyIdle} {
+		for _, threads := range sizes {
+			kinds = append(kinds, busyLoopKind{c, threads})
+		}
+	}
+
+	return kinds
 }
 
 // flood measures GET /users/me/ at low concurrency alone and while a login
 // flood runs, on scopegate and on the peer, and on scopegate also while
-// idle-priority busy loops run instead of the flood.
+// low-priority busy loops run instead of the flood.
 func (h *harness) flood(ctx context.Context) error {
 	targets, err := h.targets(ctx)
 	if err != nil {
@@ -368,8 +384,8 @@ func (h *harness) flood(ctx context.Context) error {
 		alone:    make(map[*target][]result),
 		during:   make(map[*target][]result),
 		logins:   make(map[*target][]result),
-		busy:     make(map[int][]result),
-		busyCPUs: make(map[int][]float64),
+		busy:     make(map[busyLoopKind][]result),
+		busyCPUs: make(map[busyLoopKind][]float64),
 	}
 
 	for range h.opts.rounds {
@@ -410,14 +426,14 @@ func (h *harness) floodRound(ctx context.Context, t *target, probe load, script 
 		return nil
 	}
 
-	for _, threads := range busyLoopThreads() {
-		r, cpus, err := h.duringBusyLoop(ctx, t, probe, threads)
+	for _, kind := range busyLoops() {
+		r, cpus, err := h.duringBusyLoop(ctx, t, probe, kind)
 		if err != nil {
 			return err
 		}
 
-		runs.busy[threads] = append(runs.busy[threads], r)
-		runs.busyCPUs[threads] = append(runs.busyCPUs[threads], cpus)
+		runs.busy[kind] = append(runs.busy[kind], r)
+		runs.busyCPUs[kind] = append(runs.busyCPUs[kind], cpus)
 	}
 
 	return nil
@@ -434,9 +450,9 @@ func (h *harness) printFlood(targets []*target, runs floodRuns) {
 			perSecond(a.perSecond), perSecond(d.perSecond), perSecond(f.perSecond), fmt.Sprint(f.failed))
 
 		if t == h.scopegate {
-			for _, threads := range busyLoopThreads() {
-				b := median(runs.busy[threads])
-				tbl.add(busyLoopRow(threads), ms(a.p50), ms(a.p99), ms(b.p50), ms(b.p99),
+			for _, kind := range busyLoops() {
+				b := median(runs.busy[kind])
+				tbl.add(busyLoopRow(kind), ms(a.p50), ms(a.p99), ms(b.p50), ms(b.p99),
 					ratio(float64(b.p99), float64(a.p99)), perSecond(a.perSecond), perSecond(b.perSecond), "", "")
 			}
 		}
@@ -447,25 +463,26 @@ func (h *harness) printFlood(targets []*target, runs floodRuns) {
 		"pausing 1 s after a 503; %d rounds, medians; failed logins are 503 answers", probeConnections,
 		h.opts.duration, probePause, h.opts.floodConnections, h.opts.rounds))
 
-	for _, threads := range busyLoopThreads() {
-		cpus := runs.busyCPUs[threads]
+	for _, kind := range busyLoops() {
+		cpus := runs.busyCPUs[kind]
 		slices.Sort(cpus)
-		tbl.note(fmt.Sprintf("busy loop on %d of %d CPUs: the same probe on scopegate with no login, while "+
-			"bench/spin keeps %s busy at the idle scheduling class, SCHED_IDLE; it used %.2f CPUs "+
-			"during the probe (median). Its p99 is the floor that background CPU work of that size adds to "+
-			"the probe on this machine", threads, runtime.NumCPU(), countThreads(threads), cpus[len(cpus)/2]))
+		tbl.note(fmt.Sprintf("%s busy loop on %d of %d CPUs: the same probe on scopegate with no login, while "+
+			"bench/spin keeps %s busy at %s; it used %.2f CPUs during the probe (median). Its p99 is the "+
+			"floor that background CPU work of that size and class adds to the probe on this machine",
+			kind.class.label, kind.threads, runtime.NumCPU(), countThreads(kind.threads), kind.class.label,
+			cpus[len(cpus)/2]))
 	}
 
 	tbl.print()
 }
 
-// duringBusyLoop runs probe on t while bench/spin keeps that many CPUs busy
-// at SCHED_IDLE, and returns the probe's result and the CPUs the busy loop
-// used during the probe.
-func (h *harness) duringBusyLoop(ctx context.Context, t *target, probe load, threads int) (
+// duringBusyLoop runs probe on t while a busy loop of the given kind runs,
+// and returns the probe's result and the CPUs the busy loop used during
+// the probe.
+func (h *harness) duringBusyLoop(ctx context.Context, t *target, probe load, kind busyLoopKind) (
 	result, float64, error,
 ) {
-	loop, err := h.build.startBusyLoop(probe.duration+2*time.Second, threads)
+	loop, err := h.build.startBusyLoop(probe.duration+2*time.Second, kind.threads, kind.class)
 	if err != nil {
 		return result{}, 0, err
 	}
@@ -533,15 +550,15 @@ func countThreads(n int) string {
 	return fmt.Sprintf("%d threads", n)
 }
 
-// busyLoopRow returns the name of the table row for a busy loop with the
-// given number of threads.
-func busyLoopRow(threads int) string {
-	if threads == runtime.NumCPU() {
-		return "scopegate, idle-priority busy loop on every CPU instead of logins"
+// busyLoopRow returns the name of the table row for a busy loop of the
+// given kind.
+func busyLoopRow(kind busyLoopKind) string {
+	if kind.threads == runtime.NumCPU() {
+		return fmt.Sprintf("scopegate, %s busy loop on every CPU instead of logins", kind.class.label)
 	}
 
-	return fmt.Sprintf("scopegate, idle-priority busy loop on %d of %d CPUs instead of logins", threads,
-		runtime.NumCPU())
+	return fmt.Sprintf("scopegate, %s busy loop on %d of %d CPUs instead of logins", kind.class.label,
+		kind.threads, runtime.NumCPU())
 }
 
 // median returns a result whose every field is the median of that field

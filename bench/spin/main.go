@@ -1,20 +1,21 @@
 // Command spin is the background CPU load of the benchmark harness in
-// package bench. It keeps CPUs busy at the idle scheduling class
-// (SCHED_IDLE on Linux), so that the harness can measure how much any
-// background CPU work, however low its priority, delays a server's
-// requests on this machine. It reads no files but /proc/self/task, opens
-// no network connection and prints one line.
+// package bench. It keeps CPUs busy at a low scheduling priority, the one
+// of scopegate's password child, so that the harness can measure how much
+// background CPU work at that priority delays a server's requests on this
+// machine. It reads no files but /proc/self/task, opens no network
+// connection and prints one line.
 //
 // Usage:
 //
-//	spin -duration 10s [-threads N]
+//	spin -duration 10s [-threads N] [-class low|idle]
 //
 // It starts -threads busy threads, one per CPU (runtime.NumCPU) by
-// default, with GOMAXPROCS set to that number, sets the scheduling
-// policy of each of its threads to SCHED_IDLE, prints "spinning on N
-// threads at SCHED_IDLE" once all of them run, and exits after -duration or
-// when it receives SIGTERM, SIGINT or SIGKILL. On systems other than Linux
-// it exits with an error before it spins.
+// default, with GOMAXPROCS set to that number. It puts each of its threads
+// in the -class: low is nice 19 (the default), idle is SCHED_IDLE. Once
+// all of them run it prints "spinning on N threads at nice 19" or "at
+// SCHED_IDLE", and it exits after -duration or when it receives SIGTERM,
+// SIGINT or SIGKILL. On systems other than Linux it exits with an error
+// before it spins.
 package main
 
 import (
@@ -38,15 +39,16 @@ func init() {
 func main() {
 	duration := flag.Duration("duration", time.Minute, "time to spin before exiting, such as 10s")
 	threads := flag.Int("threads", runtime.NumCPU(), "busy threads, one per CPU by default")
+	className := flag.String("class", "low", "scheduling of the threads: low (nice 19) or idle (SCHED_IDLE)")
 	flag.Parse()
 
-	if err := run(*duration, *threads); err != nil {
+	if err := run(*duration, *threads, *className); err != nil {
 		fmt.Fprintln(os.Stderr, "spin:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration time.Duration, threads int) error {
+func run(duration time.Duration, threads int, className string) error {
 	if duration <= 0 {
 		return fmt.Errorf("invalid -duration %s: must be above 0", duration)
 	}
@@ -55,27 +57,32 @@ func run(duration time.Duration, threads int) error {
 		return fmt.Errorf("invalid -threads %d: use 1 to %d, the number of CPUs", threads, runtime.NumCPU())
 	}
 
-	if err := setIdleThread(0); err != nil {
+	c, err := parseClass(className)
+	if err != nil {
 		return err
 	}
 
-	if err := setIdleProcess(); err != nil {
+	if err := setThreadClass(0, c); err != nil {
+		return err
+	}
+
+	if err := setProcessClass(c); err != nil {
 		return err
 	}
 
 	var stop atomic.Bool
 
-	if err := startSpinners(threads, &stop); err != nil {
+	if err := startSpinners(threads, c, &stop); err != nil {
 		return err
 	}
 
-	// The second pass catches any thread that a thread not yet at
-	// SCHED_IDLE created during the first.
-	if err := setIdleProcess(); err != nil {
+	// The second pass catches any thread that a thread not yet in the
+	// class created during the first.
+	if err := setProcessClass(c); err != nil {
 		return err
 	}
 
-	fmt.Printf("spinning on %d threads at SCHED_IDLE\n", threads)
+	fmt.Printf("spinning on %d threads at %s\n", threads, c)
 
 	waitForEnd(duration)
 	stop.Store(true)
@@ -84,9 +91,9 @@ func run(duration time.Duration, threads int) error {
 }
 
 // startSpinners starts n goroutines that each lock a thread of their own,
-// set it to SCHED_IDLE and spin until stop is set. It returns once all of
+// put it in class c and spin until stop is set. It returns once all of
 // them spin, or the first error.
-func startSpinners(n int, stop *atomic.Bool) error {
+func startSpinners(n int, c class, stop *atomic.Bool) error {
 	// GOMAXPROCS follows the CPU quota of the cgroup since Go 1.25, which
 	// may be below the CPU count. The loop is meant to fill n CPUs that the
 	// scheduler would otherwise leave idle, and no more.
@@ -101,7 +108,7 @@ func startSpinners(n int, stop *atomic.Bool) error {
 		go func() {
 			runtime.LockOSThread()
 
-			err := setIdleThread(0)
+			err := setThreadClass(0, c)
 			errs <- err
 			ready.Done()
 
