@@ -3,6 +3,7 @@ package bearer_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/scopegate/scopegate/bearer"
 )
@@ -29,7 +30,12 @@ func TestNewContextKeepsParent(t *testing.T) {
 	}
 
 	cancel()
-	<-child.Done()
+
+	select {
+	case <-child.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the child context did not end within 10s of its parent's cancel")
+	}
 
 	if child.Err() != context.Canceled {
 		t.Errorf("Err() after parent cancel = %v, want %v", child.Err(), context.Canceled)

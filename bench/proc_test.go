@@ -447,7 +447,7 @@ func TestBusyLoopRunsInItsClass(t *testing.T) {
 
 			t.Cleanup(loop.stop)
 
-			waitForCPUTime(t, loop.pid, 100*time.Millisecond)
+			waitForRunnableThreads(t, loop.pid, 1)
 
 			loop.stop()
 
@@ -458,27 +458,64 @@ func TestBusyLoopRunsInItsClass(t *testing.T) {
 	}
 }
 
-// waitForCPUTime polls the CPU time of pid until it reaches want, for at
-// most 10 seconds.
-func waitForCPUTime(t *testing.T, pid int, want time.Duration) {
+// waitForRunnableThreads waits until at least n threads of pid are in
+// state R, running or waiting for a CPU, in 20 samples in a row taken 5 ms
+// apart, for at most 10 seconds. A spinning thread stays in that state
+// however little CPU time it gets, while a thread that waits for anything
+// else is in state S or D. A CPU time threshold is no such test: under
+// four busy loops on two CPUs, a loop at SCHED_IDLE was measured getting
+// 20 ms of CPU time in 10 s.
+func waitForRunnableThreads(t *testing.T, pid, n int) {
 	t.Helper()
 
+	const samples = 20
+
 	deadline := time.Now().Add(10 * time.Second)
+	inRow := 0
 
-	for {
-		got, err := cpuTime(pid)
-		if err != nil {
-			t.Fatalf("cpuTime: %v", err)
+	for inRow < samples {
+		running := runnableThreads(t, pid)
+		if running >= n {
+			inRow++
+		} else {
+			inRow = 0
 		}
 
-		if got >= want {
-			return
+		if inRow < samples && time.Now().After(deadline) {
+			t.Fatalf("the busy loop has %d threads in state R after 10 s, want %d in %d samples in a row",
+				running, n, samples)
 		}
 
-		if time.Now().After(deadline) {
-			t.Fatalf("CPU time of the busy loop = %s after 10 s, want at least %s", got, want)
-		}
-
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// runnableThreads returns how many threads of pid are in state R.
+func runnableThreads(t *testing.T, pid int) int {
+	t.Helper()
+
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	running := 0
+
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue // the thread has exited
+		}
+
+		fields, err := statFields(string(data))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+
+		if fields[0] == "R" {
+			running++
+		}
+	}
+
+	return running
 }

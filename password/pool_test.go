@@ -3,6 +3,7 @@ package password_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -24,12 +25,66 @@ func newTestPool(t *testing.T, cfg password.PoolConfig) *password.Pool {
 	return pool
 }
 
+// waitTimeout bounds each wait for something that a correct pool does at
+// once, so that a broken pool fails the test instead of hanging it.
+const waitTimeout = 10 * time.Second
+
+// receive returns the next value from ch, or fails the test when none
+// arrives within waitTimeout. A closed channel returns the zero value.
+func receive[T any](t *testing.T, ch <-chan T, event string) T {
+	t.Helper()
+
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitTimeout):
+		t.Fatalf("no %s within %s", event, waitTimeout)
+
+		var zero T
+
+		return zero
+	}
+}
+
+// canceledOnWait is a context that ends the first time its Done channel
+// is requested. Pool.Run requests it only after it has queued its function,
+// to wait for it, so the function stays queued and canceled however long the
+// caller was descheduled before the call. A timeout of a millisecond can
+// end before Run starts, and Run then returns without queueing anything.
+type canceledOnWait struct {
+	context.Context
+
+	cancel context.CancelFunc
+}
+
+func newCanceledOnWait() *canceledOnWait {
+	ctx, cancel := context.WithCancel(context.Background())
+
+	return &canceledOnWait{Context: ctx, cancel: cancel}
+}
+
+func (c *canceledOnWait) Done() <-chan struct{} {
+	c.cancel()
+
+	return c.Context.Done()
+}
+
+// runBounded runs fn on pool with a context that ends after waitTimeout,
+// so that a pool that queues fn behind a blocked worker, where it should
+// reject it, returns the context's error instead of waiting forever.
+func runBounded(pool *password.Pool, fn func()) error {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+
+	return pool.Run(ctx, fn)
+}
+
 // occupy runs a function on one of pool's workers until the test ends.
 func occupy(t *testing.T, pool *password.Pool) {
 	t.Helper()
 
 	started, finish := startBlocked(t, pool)
-	<-started
+	receive(t, started, "start of the occupying function")
 
 	t.Cleanup(func() {
 		if err := finish(); err != nil {
@@ -45,12 +100,12 @@ func fillQueue(t *testing.T, pool *password.Pool, n int) {
 	t.Helper()
 
 	for range n {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-		err := pool.Run(ctx, func() { t.Error("a canceled function ran") })
-		cancel()
+		done := make(chan error, 1)
+		go func() { done <- pool.Run(newCanceledOnWait(), func() { t.Error("a canceled function ran") }) }()
 
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("queued Run error = %v, want context.DeadlineExceeded", err)
+		err := receive(t, done, "return of a queued Run whose context ended")
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("queued Run error = %v, want context.Canceled", err)
 		}
 	}
 }
@@ -107,13 +162,15 @@ func TestPoolFullQueueIsBusy(t *testing.T) {
 	fillQueue(t, pool, 2)
 
 	start := time.Now()
-	err := pool.Run(context.Background(), func() { t.Error("a rejected function ran") })
+	err := runBounded(pool, func() { t.Error("a rejected function ran") })
 
 	if !errors.Is(err, password.ErrBusy) {
 		t.Fatalf("Run error = %v, want ErrBusy", err)
 	}
 
-	if elapsed := time.Since(start); elapsed > 100*time.Millisecond {
+	// A queued Run would wait for its context, which lasts waitTimeout.
+	// The bound leaves seconds for a loaded machine below that.
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("Run took %s to reject, want at once", elapsed)
 	}
 }
@@ -130,7 +187,7 @@ func TestPoolLongExpectedWaitIsBusy(t *testing.T) {
 	// With its only worker busy, a new function would wait about 20 ms.
 	occupy(t, pool)
 
-	err := pool.Run(context.Background(), func() { t.Error("a rejected function ran") })
+	err := runBounded(pool, func() { t.Error("a rejected function ran") })
 	if !errors.Is(err, password.ErrBusy) {
 		t.Errorf("Run error = %v, want ErrBusy", err)
 	}
@@ -155,13 +212,12 @@ func TestPoolCanceledWhileQueued(t *testing.T) {
 	pool := newTestPool(t, password.PoolConfig{Workers: 1})
 	occupy(t, pool)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		time.Sleep(5 * time.Millisecond)
-		cancel()
-	}()
+	// The context ends once Run waits, so Run returns only if it stops
+	// waiting when its context ends.
+	done := make(chan error, 1)
+	go func() { done <- pool.Run(newCanceledOnWait(), func() { t.Error("a canceled function ran") }) }()
 
-	err := pool.Run(ctx, func() { t.Error("a canceled function ran") })
+	err := receive(t, done, "return of Run whose context ended while queued")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run error = %v, want context.Canceled", err)
 	}
@@ -260,7 +316,13 @@ func startBlocked(t *testing.T, pool *password.Pool) (started <-chan struct{}, f
 	var once sync.Once
 	finish = func() error {
 		once.Do(func() { close(release) })
-		return <-done
+
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(waitTimeout):
+			return fmt.Errorf("Run did not return within %s of its function's release", waitTimeout)
+		}
 	}
 	t.Cleanup(func() { once.Do(func() { close(release) }) })
 
@@ -274,7 +336,7 @@ func TestPoolBusyLeavesAWorkerFree(t *testing.T) {
 	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
 
 	first, finishFirst := startBlocked(t, pool)
-	<-first
+	receive(t, first, "start of the first function")
 
 	second, finishSecond := startBlocked(t, pool)
 
@@ -288,11 +350,7 @@ func TestPoolBusyLeavesAWorkerFree(t *testing.T) {
 		t.Fatalf("first Run: %v", err)
 	}
 
-	select {
-	case <-second:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the second function did not start after the first finished")
-	}
+	receive(t, second, "start of the second function after the first finished")
 
 	if err := finishSecond(); err != nil {
 		t.Errorf("second Run: %v", err)
@@ -305,15 +363,10 @@ func TestPoolNotBusyRunsEveryWorker(t *testing.T) {
 	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
 
 	first, finishFirst := startBlocked(t, pool)
-	<-first
+	receive(t, first, "start of the first function")
 
 	second, finishSecond := startBlocked(t, pool)
-
-	select {
-	case <-second:
-	case <-time.After(5 * time.Second):
-		t.Fatal("a second function did not start while Busy reported false and a worker was free")
-	}
+	receive(t, second, "start of a second function while Busy reported false and a worker was free")
 
 	for _, finish := range []func() error{finishFirst, finishSecond} {
 		if err := finish(); err != nil {
@@ -350,7 +403,7 @@ func TestPoolBusyCountsInExpectedWait(t *testing.T) {
 
 	// Of the 2 workers only one may run now, and it is taken for about
 	// 20 ms, more than MaxWait.
-	err := pool.Run(context.Background(), func() { t.Error("a rejected function ran") })
+	err := runBounded(pool, func() { t.Error("a rejected function ran") })
 	if !errors.Is(err, password.ErrBusy) {
 		t.Errorf("Run error = %v, want ErrBusy", err)
 	}

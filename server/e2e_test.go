@@ -106,7 +106,7 @@ func (e *e2e) oauth2Config(scopes ...string) *oauth2.Config {
 func (e *e2e) login(t *testing.T, username, pass string, scopes ...string) *oauth2.Token {
 	t.Helper()
 
-	tok, err := e.oauth2Config(scopes...).PasswordCredentialsToken(context.Background(), username, pass)
+	tok, err := e.oauth2Config(scopes...).PasswordCredentialsToken(clientContext(), username, pass)
 	if err != nil {
 		t.Fatalf("PasswordCredentialsToken(%s, scopes %q): %v", username, scopes, err)
 	}
@@ -134,7 +134,7 @@ func (r reply) json(t *testing.T) map[string]any {
 func (e *e2e) do(t *testing.T, req *http.Request) reply {
 	t.Helper()
 
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestEndToEndPasswordFlow(t *testing.T) {
 		t.Errorf("scope = %v, want %q", got, "me items")
 	}
 
-	client := e.oauth2Config().Client(context.Background(), tok)
+	client := e.oauth2Config().Client(clientContext(), tok)
 
 	for path, want := range map[string]string{
 		"/users/me/": `{"username":"johndoe","email":"johndoe@example.com","full_name":"John Doe",` +
@@ -509,7 +509,7 @@ func TestWrongCredentialsAreInvalidGrant(t *testing.T) {
 		t.Errorf("wrong password body %s differs from unknown user body %s", wrong.body, unknown.body)
 	}
 
-	_, err := e.oauth2Config("me").PasswordCredentialsToken(context.Background(), "johndoe", "WRONG")
+	_, err := e.oauth2Config("me").PasswordCredentialsToken(clientContext(), "johndoe", "WRONG")
 
 	var retrieveErr *oauth2.RetrieveError
 	if !errors.As(err, &retrieveErr) || retrieveErr.ErrorCode != "invalid_grant" {
@@ -772,8 +772,18 @@ func TestLoginBurstBoundedByDefault(t *testing.T) {
 
 	busy := 0
 
+	// Each login ends within testClient's timeout, unless postToken failed
+	// the test on its goroutine and sent nothing.
+	const wait = time.Minute
+
 	for i := 0; i < burst; i++ {
-		r := <-replies
+		var r reply
+
+		select {
+		case r = <-replies:
+		case <-time.After(wait):
+			t.Fatalf("%d of %d concurrent logins answered within %s", i, burst, wait)
+		}
 
 		switch r.status {
 		case http.StatusBadRequest:

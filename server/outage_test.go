@@ -26,13 +26,15 @@ import (
 )
 
 const (
-	// outageQueryTimeout is the store's query timeout in these tests.
-	outageQueryTimeout = 500 * time.Millisecond
+	// outageQueryTimeout is the store's query timeout in these tests. It
+	// also bounds each connection attempt, so the requests before and
+	// after the outage need it to be long enough for a loaded machine.
+	outageQueryTimeout = time.Second
 
 	// outageResponseBound is how long a request may take during an outage:
-	// the query timeout, plus a second for the rest of the request on a
-	// busy machine.
-	outageResponseBound = outageQueryTimeout + time.Second
+	// the query timeout, plus two seconds for the rest of the request on a
+	// loaded machine.
+	outageResponseBound = outageQueryTimeout + 2*time.Second
 
 	// outageCacheTTL is the principal cache's TTL in these tests, short so
 	// that cached users expire during the outage.

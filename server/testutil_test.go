@@ -11,11 +11,25 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/scopegate/scopegate/scope"
 	"github.com/scopegate/scopegate/server"
 	"github.com/scopegate/scopegate/store/sqlite"
 )
+
+// testClient is the HTTP client of the tests that call a real server. Its
+// timeout makes a request to a server that hangs fail the test instead of
+// holding it until go test's own timeout.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
+// clientContext returns a context that makes golang.org/x/oauth2 send its
+// requests with testClient.
+func clientContext() context.Context {
+	return context.WithValue(context.Background(), oauth2.HTTPClient, testClient)
+}
 
 // docsServer is a real scopegate server for the tests of the OpenAPI
 // document, of its enforcement and of the docs page: a SQLite file in a
@@ -101,7 +115,7 @@ type docsResponse struct {
 func (s *docsServer) do(t *testing.T, req *http.Request) docsResponse {
 	t.Helper()
 
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}

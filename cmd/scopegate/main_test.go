@@ -21,6 +21,27 @@ import (
 // binary is the scopegate command built once for every test in this file.
 var binary string
 
+const (
+	// commandTimeout bounds each scopegate command that a test runs to its
+	// end, so that one that hangs, such as a serve that should have
+	// rejected its flags, fails the test instead of holding it until go
+	// test's own timeout.
+	commandTimeout = time.Minute
+
+	// startTimeout bounds how long scopegate serve may take to log its
+	// start.
+	startTimeout = 30 * time.Second
+
+	// stopTimeout bounds how long scopegate serve may take to exit after
+	// SIGTERM. Its HTTP shutdown takes up to 10 s, and the stop of its
+	// password child up to 3 s more.
+	stopTimeout = 30 * time.Second
+)
+
+// testClient is the HTTP client of the tests. Its timeout makes a request
+// to a server that hangs fail the test instead of holding it.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "scopegate-cmd-test")
 	if err != nil {
@@ -76,7 +97,7 @@ func runArgsWithEnv(t *testing.T, stdin string, env, args []string) result {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 
-	err := cmd.Run()
+	err := runBounded(t, cmd)
 
 	code := 0
 	if exitErr, ok := err.(*exec.ExitError); ok {
@@ -86,6 +107,41 @@ func runArgsWithEnv(t *testing.T, stdin string, env, args []string) result {
 	}
 
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// runBounded starts cmd and waits for it, killing it after commandTimeout,
+// and fails the test when it had to.
+func runBounded(t *testing.T, cmd *exec.Cmd) error {
+	t.Helper()
+
+	// The output pipes may outlive a killed process in a child of its own,
+	// such as serve's password child.
+	cmd.WaitDelay = 10 * time.Second
+
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+
+	timer := time.AfterFunc(commandTimeout, func() { _ = cmd.Process.Kill() })
+	err := cmd.Wait()
+
+	if !timer.Stop() {
+		t.Fatalf("%s did not exit within %s and was killed", cmd, commandTimeout)
+	}
+
+	return err
+}
+
+// combinedOutput is cmd.CombinedOutput with the time limit of runBounded.
+func combinedOutput(t *testing.T, cmd *exec.Cmd) ([]byte, error) {
+	t.Helper()
+
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+
+	err := runBounded(t, cmd)
+
+	return output.Bytes(), err
 }
 
 // cleanEnv drops SCOPEGATE_ variables of the caller's environment.
@@ -259,7 +315,7 @@ func TestEnvironmentVariables(t *testing.T) {
 	cmd.Env = append(cmd.Env, "SCOPEGATE_DISABLED=true", "SCOPEGATE_SCOPES=me")
 	cmd.Stdin = strings.NewReader("frank-password\n")
 
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := combinedOutput(t, cmd); err != nil {
 		t.Fatalf("user add with SCOPEGATE_DB: %v\n%s", err, out)
 	}
 
@@ -277,7 +333,7 @@ func TestEnvironmentVariables(t *testing.T) {
 	bad := exec.Command(binary, "serve", "--demo")
 	bad.Env = append(cleanEnv(), "SCOPEGATE_DB="+db, "SCOPEGATE_ACCESS_TOKEN_TTL=5")
 
-	out, err := bad.CombinedOutput()
+	out, err := combinedOutput(t, bad)
 	if err == nil {
 		t.Fatal("serve with SCOPEGATE_ACCESS_TOKEN_TTL=5 succeeded, want an error")
 	}
@@ -295,7 +351,7 @@ func TestEnvironmentVariables(t *testing.T) {
 		bad := exec.Command(binary, "serve", "--demo")
 		bad.Env = append(cleanEnv(), "SCOPEGATE_DB="+db, env)
 
-		out, err := bad.CombinedOutput()
+		out, err := combinedOutput(t, bad)
 		if err == nil {
 			t.Errorf("serve with %s succeeded, want an error", env)
 		}
@@ -360,13 +416,48 @@ func TestServeWithoutDemo(t *testing.T) {
 func serveAndLogin(t *testing.T, db, username, pass string, extra ...string) {
 	t.Helper()
 
-	serveLoginAndInspect(t, db, username, pass, nil, extra...)
+	serveLoginAndInspect(t, db, username, pass, inspection{}, extra...)
 }
 
-// serveLoginAndInspect is serveAndLogin that, when inspect is not nil,
-// passes the server's process ID to inspect after the login and before
-// the stop.
-func serveLoginAndInspect(t *testing.T, db, username, pass string, inspect func(pid int), extra ...string) {
+// inspection looks at a running server process, given its process ID.
+type inspection struct {
+	// withLogin, when set, runs at the same time as the login. A login
+	// whose password child does not respond within the call timeout of
+	// 5 s, as happens to a child at low priority on a loaded machine,
+	// ends with the child stopped, so a check of the child runs here.
+	withLogin func(pid int)
+
+	// afterLogin, when set, runs once the login has succeeded.
+	afterLogin func(pid int)
+}
+
+// loginResult is the outcome of postLogin.
+type loginResult struct {
+	status int
+	body   string
+	err    error
+}
+
+// postLogin posts the password grant for username, asking for the scope
+// me, to the server at addr. It calls no method of testing.T, so that it
+// can run on a goroutine of its own.
+func postLogin(addr, username, pass string) loginResult {
+	form := strings.NewReader("username=" + username + "&password=" + pass + "&scope=me")
+
+	resp, err := testClient.Post("http://"+addr+"/token", "application/x-www-form-urlencoded", form)
+	if err != nil {
+		return loginResult{err: err}
+	}
+	defer resp.Body.Close()
+
+	body, err := io.ReadAll(resp.Body)
+
+	return loginResult{status: resp.StatusCode, body: string(body), err: err}
+}
+
+// serveLoginAndInspect is serveAndLogin that runs the functions of check
+// on the server's process ID, during and after the login, before the stop.
+func serveLoginAndInspect(t *testing.T, db, username, pass string, check inspection, extra ...string) {
 	t.Helper()
 
 	args := append([]string{"--db", db, "serve", "--addr", "127.0.0.1:0"}, extra...)
@@ -385,32 +476,44 @@ func serveLoginAndInspect(t *testing.T, db, username, pass string, inspect func(
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	logs := bufio.NewScanner(stderr)
-	addr := waitForStart(t, logs)
+	addr := waitForStart(t, cmd, logs)
 
-	form := strings.NewReader("username=" + username + "&password=" + pass + "&scope=me")
+	// The login ends within testClient's timeout, so the receive below
+	// does too.
+	logins := make(chan loginResult, 1)
+	go func() { logins <- postLogin(addr, username, pass) }()
 
-	resp, err := http.Post("http://"+addr+"/token", "application/x-www-form-urlencoded", form)
-	if err != nil {
-		t.Fatal(err)
+	if check.withLogin != nil {
+		check.withLogin(cmd.Process.Pid)
 	}
 
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /token status = %d, body %s", resp.StatusCode, body)
+	login := <-logins
+	if login.err != nil {
+		t.Fatalf("POST /token: %v", login.err)
 	}
 
-	if inspect != nil {
-		inspect(cmd.Process.Pid)
+	if login.status != http.StatusOK {
+		t.Fatalf("POST /token status = %d, body %s", login.status, login.body)
+	}
+
+	if check.afterLogin != nil {
+		check.afterLogin(cmd.Process.Pid)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 
+	// Killing a server that does not stop ends the read of its logs.
+	timer := time.AfterFunc(stopTimeout, func() { _ = cmd.Process.Kill() })
 	rest := readAll(logs)
-	if err := cmd.Wait(); err != nil {
+	err = cmd.Wait()
+
+	if !timer.Stop() {
+		t.Fatalf("scopegate serve did not exit within %s of SIGTERM and was killed\nlogs: %s", stopTimeout, rest)
+	}
+
+	if err != nil {
 		t.Fatalf("scopegate serve exited with %v after SIGTERM\nlogs: %s", err, rest)
 	}
 
@@ -425,13 +528,14 @@ func serveLoginAndInspect(t *testing.T, db, username, pass string, inspect func(
 	}
 }
 
-// waitForStart reads JSON log lines until the start message and returns
-// the address it names.
-func waitForStart(t *testing.T, logs *bufio.Scanner) string {
+// waitForStart reads JSON log lines of cmd until the start message and
+// returns the address it names. It kills cmd when the message has not come
+// within startTimeout, which ends the read.
+func waitForStart(t *testing.T, cmd *exec.Cmd, logs *bufio.Scanner) string {
 	t.Helper()
 
-	deadline := time.AfterFunc(30*time.Second, func() { t.Error("scopegate did not log its start in 30s") })
-	defer deadline.Stop()
+	timer := time.AfterFunc(startTimeout, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
 
 	var seen []string
 
@@ -461,6 +565,11 @@ func waitForStart(t *testing.T, logs *bufio.Scanner) string {
 		return entry.Addr
 	}
 
+	if !timer.Stop() {
+		t.Fatalf("scopegate did not log its start within %s and was killed; logs:\n%s", startTimeout,
+			strings.Join(seen, "\n"))
+	}
+
 	t.Fatalf("scopegate exited before it started; logs:\n%s", strings.Join(seen, "\n"))
 
 	return ""
@@ -481,7 +590,10 @@ func readAll(logs *bufio.Scanner) string {
 func TestDisableReachesRunningServer(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "disable.db")
 
-	cmd := exec.Command(binary, "--db", db, "serve", "--demo", "--addr", "127.0.0.1:0")
+	// A cache TTL of a minute leaves the server's polling of the file as
+	// the only way a disabled user can be rejected within maxDisableDelay.
+	cmd := exec.Command(binary, "--db", db, "serve", "--demo", "--addr", "127.0.0.1:0",
+		"--principal-cache-ttl", "1m")
 	cmd.Env = cleanEnv()
 
 	stderr, err := cmd.StderrPipe()
@@ -499,14 +611,14 @@ func TestDisableReachesRunningServer(t *testing.T) {
 	})
 
 	logs := bufio.NewScanner(stderr)
-	addr := waitForStart(t, logs)
+	addr := waitForStart(t, cmd, logs)
 
 	go func() {
 		for logs.Scan() {
 		}
 	}()
 
-	resp, err := http.Post("http://"+addr+"/token", "application/x-www-form-urlencoded",
+	resp, err := testClient.Post("http://"+addr+"/token", "application/x-www-form-urlencoded",
 		strings.NewReader("username=johndoe&password=secret&scope=me"))
 	if err != nil {
 		t.Fatal(err)
@@ -531,8 +643,9 @@ func TestDisableReachesRunningServer(t *testing.T) {
 	disabledAt := time.Now()
 
 	for getMe(t, addr, body.AccessToken) != http.StatusUnauthorized {
-		if waited := time.Since(disabledAt); waited > time.Second {
-			t.Fatalf("the running server still accepted the token %s after user disable", waited)
+		if waited := time.Since(disabledAt); waited > maxDisableDelay {
+			t.Fatalf("the running server still accepted the token %s after user disable, want within %s",
+				waited, maxDisableDelay)
 		}
 
 		time.Sleep(20 * time.Millisecond)
@@ -551,7 +664,7 @@ func getMe(t *testing.T, addr, accessToken string) int {
 
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

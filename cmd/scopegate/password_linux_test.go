@@ -22,12 +22,9 @@ func TestServeChecksPasswordsInLowChild(t *testing.T) {
 	mustSucceed(t, r, "user add carol")
 
 	inspect := func(pid int) {
-		children := childProcesses(t, pid)
-		if len(children) != 1 {
-			t.Fatalf("serve has child processes %v, want one", children)
-		}
+		child := waitForPasswordChild(t, pid)
 
-		stat := readProcFile(t, children[0], "stat")
+		stat := readProcFile(t, child, "stat")
 		if policy := procStatField(stat, 41); policy != "0" {
 			t.Errorf("child scheduling policy = %s, want 0 (SCHED_OTHER)", policy)
 		}
@@ -36,13 +33,13 @@ func TestServeChecksPasswordsInLowChild(t *testing.T) {
 			t.Errorf("child nice value = %s, want 19", nice)
 		}
 
-		if env := readProcFile(t, children[0], "environ"); !strings.HasPrefix(env, "GOMAXPROCS=") ||
+		if env := readProcFile(t, child, "environ"); !strings.HasPrefix(env, "GOMAXPROCS=") ||
 			strings.Count(env, "\x00") != 1 {
 			t.Errorf("child environment = %q, want GOMAXPROCS only", env)
 		}
 	}
 
-	serveLoginAndInspect(t, db, "carol", "carol-password", inspect)
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspection{withLogin: inspect})
 }
 
 // With --password-process idle the child runs at the idle scheduling class,
@@ -55,16 +52,8 @@ func TestServeChecksPasswordsInIdleChild(t *testing.T) {
 
 	var childPID int
 	inspect := func(pid int) {
-		children := childProcesses(t, pid)
-		if len(children) != 1 {
-			t.Fatalf("serve has child processes %v, want one", children)
-		}
-
-		childPID = children[0]
-		cmdline := readProcFile(t, childPID, "cmdline")
-		if args := strings.Split(strings.TrimRight(cmdline, "\x00"), "\x00"); args[len(args)-1] != "password-worker" {
-			t.Errorf("child command line = %q, want it to end with password-worker", args)
-		}
+		// The child runs password-worker, or the wait fails.
+		childPID = waitForPasswordChild(t, pid)
 
 		if stat := readProcFile(t, childPID, "stat"); procStatField(stat, 41) != "5" {
 			t.Errorf("child scheduling policy = %s, want 5 (SCHED_IDLE)", procStatField(stat, 41))
@@ -76,8 +65,8 @@ func TestServeChecksPasswordsInIdleChild(t *testing.T) {
 		}
 	}
 
-	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-workers", "2",
-		"--password-process", "idle")
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspection{withLogin: inspect},
+		"--password-workers", "2", "--password-process", "idle")
 
 	// The child exits when serve closes its standard input at shutdown.
 	deadline := time.Now().Add(5 * time.Second)
@@ -102,7 +91,8 @@ func TestServePasswordProcessOff(t *testing.T) {
 		}
 	}
 
-	serveLoginAndInspect(t, db, "carol", "carol-password", inspect, "--password-process", "off")
+	serveLoginAndInspect(t, db, "carol", "carol-password", inspection{afterLogin: inspect},
+		"--password-process", "off")
 }
 
 // Password flags out of range are rejected before serve opens, creates or
@@ -131,6 +121,51 @@ func TestServeRejectsBadPasswordFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitForPasswordChild waits until the server pid has one child process,
+// and that child runs the password-worker command, and returns the child's
+// process ID. Before its exec, a new child still runs the server's program
+// with the server's environment, so it must not be inspected yet.
+func waitForPasswordChild(t *testing.T, pid int) int {
+	t.Helper()
+
+	const wait = 30 * time.Second
+
+	deadline := time.Now().Add(wait)
+
+	for {
+		children := childProcesses(t, pid)
+		if len(children) > 1 {
+			t.Fatalf("serve has child processes %v, want one", children)
+		}
+
+		var args []string
+		if len(children) == 1 {
+			args = commandLine(children[0])
+			if len(args) > 0 && args[len(args)-1] == "password-worker" {
+				return children[0]
+			}
+		}
+
+		if time.Now().After(deadline) {
+			t.Fatalf("serve has child processes %v, the first with command line %q, %s after the login "+
+				"began; want one child running password-worker", children, args, wait)
+		}
+
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// commandLine returns the arguments of process pid, or nil when it has
+// exited.
+func commandLine(pid int) []string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+
+	return strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
 }
 
 // childProcesses returns the IDs of the processes that pid's threads

@@ -14,8 +14,11 @@ import (
 	"github.com/scopegate/scopegate/store/postgres/postgrestest"
 )
 
-// notificationWait bounds how long a test waits for one notification.
-const notificationWait = 5 * time.Second
+// notificationWait bounds how long a test waits for one notification. A
+// notification arrives in milliseconds, and a reconnection within the
+// longest retry wait of 2 s plus a connection attempt. The rest leaves
+// room for a loaded machine.
+const notificationWait = 15 * time.Second
 
 // listening is a running Listen call whose notifications a test reads.
 type listening struct {
@@ -175,8 +178,10 @@ func TestListenReconnects(t *testing.T) {
 	writer := openStore(t, base, Options{})
 
 	failures := make(chan error, 100)
+	// The query timeout also bounds each connection attempt, which a
+	// loaded machine can take a second for.
 	listenerStore := openStore(t, proxied, Options{
-		QueryTimeout: 500 * time.Millisecond,
+		QueryTimeout: 2 * time.Second,
 		ErrorHook: func(err error) {
 			select {
 			case failures <- err:

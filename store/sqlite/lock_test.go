@@ -75,7 +75,10 @@ func TestMigrationLockExcludes(t *testing.T) {
 func TestMigrationLockRenews(t *testing.T) {
 	db := lockDB(t)
 	holder := newMigrationLock()
-	holder.lease = 300 * time.Millisecond
+	// The holder renews every third of a lease, so the lock stays held
+	// unless a renewal is late by more than two thirds of a lease. That is
+	// 2 s here, as long as a loaded machine may stall a goroutine.
+	holder.lease = 3 * time.Second
 	lockOrFail(t, db, holder)
 	defer func() {
 		if err := holder.Unlock(t.Context(), db); err != nil {
@@ -83,8 +86,8 @@ func TestMigrationLockRenews(t *testing.T) {
 		}
 	}()
 
-	// Wait for several leases: only renewal keeps the lock held.
-	time.Sleep(3 * holder.lease)
+	// Wait past the first lease: only renewal keeps the lock held.
+	time.Sleep(holder.lease + holder.lease/3)
 
 	err := tryLockFor(t, db, 200*time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) {

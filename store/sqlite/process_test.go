@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scopegate/scopegate/store"
 )
@@ -119,6 +121,11 @@ func assertHelperWrites(t *testing.T, path string, outputs []string) {
 	assertAppliedOnce(t, s)
 }
 
+// helperTimeout bounds the run of the helper processes, so that two that
+// wait for each other forever fail the test instead of holding it until go
+// test's own timeout. They take well under a second on an idle machine.
+const helperTimeout = time.Minute
+
 // runHelpers runs TestHelperProcess once per name in a child process, all
 // on path, and returns their outputs. The children wait on standard input
 // until all of them have started, so they open the file at the same time.
@@ -131,8 +138,11 @@ func runHelpers(t *testing.T, path string, names []string) []string {
 		outputs []*bytes.Buffer
 	)
 
+	ctx, cancel := context.WithTimeout(t.Context(), helperTimeout)
+	defer cancel()
+
 	for _, name := range names {
-		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 		cmd.Env = append(os.Environ(), helperPathEnv+"="+path, helperNameEnv+"="+name)
 
 		output := new(bytes.Buffer)
@@ -160,7 +170,12 @@ func runHelpers(t *testing.T, path string, names []string) []string {
 
 	var results []string
 	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
+		err := cmd.Wait()
+		if ctx.Err() != nil {
+			t.Fatalf("%s process: did not exit within %s and was killed\n%s", names[i], helperTimeout, outputs[i])
+		}
+
+		if err != nil {
 			t.Fatalf("%s process: %v\n%s", names[i], err, outputs[i])
 		}
 
