@@ -37,12 +37,10 @@ func (t *table) print() {
 
 	fmt.Println()
 
+	// A blank line after each note keeps it a paragraph of its own in
+	// Markdown, which would join consecutive lines into one.
 	for _, note := range t.notes {
-		fmt.Println(note)
-	}
-
-	if len(t.notes) > 0 {
-		fmt.Println()
+		fmt.Printf("%s\n\n", note)
 	}
 }
 
