@@ -351,7 +351,8 @@ func TestWriteDeadlineFires(t *testing.T) {
 
 // TestWriteDeadlineMovedLaterWhileWaiting checks that a write whose
 // deadline fired and then moved later carries on and loses no byte. The
-// firing and the move happen under one lock, so the write cannot end between them.
+// firing and the move happen under one lock, so the write cannot end
+// between them.
 func TestWriteDeadlineMovedLaterWhileWaiting(t *testing.T) {
 	l, server, client := pairWithTick(t, time.Hour)
 	c := server.(*conn)
