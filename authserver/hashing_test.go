@@ -5,38 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 
+	"github.com/scopegate/scopegate/internal/waittest"
 	"github.com/scopegate/scopegate/password"
 )
-
-// busyWait bounds each wait for the busy pool, so that a pool or a handler
-// that waits where it should reject fails the test instead of hanging it.
-const busyWait = 10 * time.Second
-
-// canceledOnWait is a context that ends the first time its Done channel
-// is requested. Pool.Run requests it only after it has queued its function,
-// to wait for it, so the function stays queued and canceled however long the
-// caller was descheduled before the call. A timeout of a millisecond can
-// end before Run starts, and Run then returns without queueing anything,
-// leaving the queue free for the login that the test expects rejected.
-type canceledOnWait struct {
-	context.Context
-
-	cancel context.CancelFunc
-}
-
-func newCanceledOnWait() *canceledOnWait {
-	ctx, cancel := context.WithCancel(context.Background())
-
-	return &canceledOnWait{Context: ctx, cancel: cancel}
-}
-
-func (c *canceledOnWait) Done() <-chan struct{} {
-	c.cancel()
-
-	return c.Context.Done()
-}
 
 // newBusyPool returns a pool of one worker and a queue of one, both taken,
 // so the next Run is rejected as busy. The pool stops when the test ends.
@@ -54,23 +26,13 @@ func newBusyPool(t *testing.T) *password.Pool {
 
 	go func() { running <- pool.Run(context.Background(), func() { close(started); <-release }) }()
 
-	select {
-	case <-started:
-	case <-time.After(busyWait):
-		t.Fatalf("the blocking function did not start within %s", busyWait)
-	}
+	waittest.Receive(t, started, "the blocking function to start")
 
 	t.Cleanup(func() {
 		close(release)
 
-		select {
-		case err := <-running:
-			if err != nil {
-				t.Errorf("blocking Run: %v", err)
-			}
-		case <-time.After(busyWait):
-			t.Errorf("blocking Run did not return within %s of its release", busyWait)
-			return
+		if err := waittest.Receive(t, running, "the blocking Run to return after its release"); err != nil {
+			t.Errorf("blocking Run: %v", err)
 		}
 
 		pool.Close()
@@ -79,15 +41,11 @@ func newBusyPool(t *testing.T) *password.Pool {
 	// A function whose context ends while it waits stays in the queue,
 	// never to run, until the worker takes it out.
 	queued := make(chan error, 1)
-	go func() { queued <- pool.Run(newCanceledOnWait(), func() {}) }()
+	go func() { queued <- pool.Run(waittest.CancelOnWait(), func() {}) }()
 
-	select {
-	case err := <-queued:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("queued Run error = %v, want context.Canceled", err)
-		}
-	case <-time.After(busyWait):
-		t.Fatalf("queued Run did not return within %s of the end of its context", busyWait)
+	err = waittest.Receive(t, queued, "the queued Run to return after its context ended")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("queued Run error = %v, want context.Canceled", err)
 	}
 
 	return pool
@@ -109,7 +67,7 @@ func TestBusyHashingIsTemporarilyUnavailable(t *testing.T) {
 			// A login queued behind the blocked worker, where the pool
 			// should reject it, ends with its request's context instead
 			// of waiting forever.
-			ctx, cancel := context.WithTimeout(context.Background(), busyWait)
+			ctx, cancel := context.WithTimeout(context.Background(), waittest.Limit)
 			defer cancel()
 
 			rec := f.serve(formRequest(tt.body).WithContext(ctx))

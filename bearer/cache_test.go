@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scopegate/scopegate/internal/waittest"
 	"github.com/scopegate/scopegate/scope"
 )
 
@@ -392,27 +393,6 @@ type loadResult struct {
 	err       error
 }
 
-// receiveWait bounds each wait for a load to start or end, so that a cache
-// that never starts or ends one fails the test instead of hanging it.
-const receiveWait = 10 * time.Second
-
-// receive returns the next value from ch, or fails the test when none
-// arrives within receiveWait.
-func receive[T any](t *testing.T, ch <-chan T, event string) T {
-	t.Helper()
-
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(receiveWait):
-		t.Fatalf("no %s within %s", event, receiveWait)
-
-		var zero T
-
-		return zero
-	}
-}
-
 // waitForWaiters waits until n requests use the running load of subject.
 func waitForWaiters(t *testing.T, c *PrincipalCache, subject string, n int) {
 	t.Helper()
@@ -452,7 +432,7 @@ func TestCacheSharesConcurrentLoads(t *testing.T) {
 	close(loader.gate)
 
 	for range requests {
-		r := receive(t, results, "result of a shared load")
+		r := waittest.Receive(t, results, "result of a shared load")
 		if r.err != nil || r.principal != "alice#1" {
 			t.Errorf("LoadPrincipal() = %v, %v, want alice#1, nil", r.principal, r.err)
 		}
@@ -471,17 +451,17 @@ func TestCacheInvalidateDuringLoad(t *testing.T) {
 	c, _ := newTestCache(loader, CacheOptions{})
 
 	before := startLoads(t.Context(), c, "alice", 1)
-	receive(t, loader.started, "start of the load before Invalidate")
+	waittest.Receive(t, loader.started, "start of the load before Invalidate")
 
 	c.Invalidate("alice")
 	after := startLoads(t.Context(), c, "alice", 1)
-	receive(t, loader.started, "start of a load after Invalidate")
+	waittest.Receive(t, loader.started, "start of a load after Invalidate")
 	close(loader.gate)
 
-	if r := receive(t, before, "result of the load before Invalidate"); r.principal != "alice#1" {
+	if r := waittest.Receive(t, before, "result of the load before Invalidate"); r.principal != "alice#1" {
 		t.Errorf("load before Invalidate = %v, %v, want alice#1", r.principal, r.err)
 	}
-	if r := receive(t, after, "result of the load after Invalidate"); r.principal != "alice#2" {
+	if r := waittest.Receive(t, after, "result of the load after Invalidate"); r.principal != "alice#2" {
 		t.Errorf("load after Invalidate = %v, %v, want alice#2", r.principal, r.err)
 	}
 	assertLoads(t, c, "alice", "alice#2")
@@ -493,10 +473,10 @@ func TestCacheInvalidateAllDuringLoad(t *testing.T) {
 	c, _ := newTestCache(loader, CacheOptions{})
 
 	results := startLoads(t.Context(), c, "alice", 1)
-	receive(t, loader.started, "start of the load")
+	waittest.Receive(t, loader.started, "start of the load")
 	c.InvalidateAll()
 	close(loader.gate)
-	receive(t, results, "result of the load")
+	waittest.Receive(t, results, "result of the load")
 
 	loader.gate = nil
 	assertLoads(t, c, "alice", "alice#2")
@@ -509,13 +489,13 @@ func TestCacheWaiterContextEnds(t *testing.T) {
 	c, _ := newTestCache(loader, CacheOptions{})
 
 	startLoads(t.Context(), c, "alice", 1)
-	receive(t, loader.started, "start of the load")
+	waittest.Receive(t, loader.started, "start of the load")
 	ctx, cancel := context.WithCancel(t.Context())
 	waiter := startLoads(ctx, c, "alice", 1)
 	waitForWaiters(t, c, "alice", 2)
 
 	cancel()
-	r := receive(t, waiter, "return of the waiter whose context ended")
+	r := waittest.Receive(t, waiter, "return of the waiter whose context ended")
 
 	if !errors.Is(r.err, context.Canceled) {
 		t.Errorf("LoadPrincipal() after cancel = %v, want an error wrapping context.Canceled", r.err)
@@ -534,18 +514,18 @@ func TestCacheStarterContextEnds(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	starter := startLoads(ctx, c, "alice", 1)
-	receive(t, loader.started, "start of the starter's load")
+	waittest.Receive(t, loader.started, "start of the starter's load")
 	waiter := startLoads(t.Context(), c, "alice", 1)
 	waitForWaiters(t, c, "alice", 2)
 
 	cancel()
-	if r := receive(t, starter, "return of the starter whose context ended"); !errors.Is(r.err, context.Canceled) {
+	if r := waittest.Receive(t, starter, "return of the starter whose context ended"); !errors.Is(r.err, context.Canceled) {
 		t.Errorf("starter's LoadPrincipal() = %v, want an error wrapping context.Canceled", r.err)
 	}
-	receive(t, loader.started, "start of the waiter's own load")
+	waittest.Receive(t, loader.started, "start of the waiter's own load")
 	close(loader.gate)
 
-	if r := receive(t, waiter, "result of the waiter's load"); r.err != nil || r.principal != "alice#2" {
+	if r := waittest.Receive(t, waiter, "result of the waiter's load"); r.err != nil || r.principal != "alice#2" {
 		t.Errorf("waiter's LoadPrincipal() = %v, %v, want alice#2, nil", r.principal, r.err)
 	}
 }

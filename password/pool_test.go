@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scopegate/scopegate/internal/waittest"
 	"github.com/scopegate/scopegate/password"
 )
 
@@ -29,46 +30,6 @@ func newTestPool(t *testing.T, cfg password.PoolConfig) *password.Pool {
 // once, so that a broken pool fails the test instead of hanging it.
 const waitTimeout = 10 * time.Second
 
-// receive returns the next value from ch, or fails the test when none
-// arrives within waitTimeout. A closed channel returns the zero value.
-func receive[T any](t *testing.T, ch <-chan T, event string) T {
-	t.Helper()
-
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitTimeout):
-		t.Fatalf("no %s within %s", event, waitTimeout)
-
-		var zero T
-
-		return zero
-	}
-}
-
-// canceledOnWait is a context that ends the first time its Done channel
-// is requested. Pool.Run requests it only after it has queued its function,
-// to wait for it, so the function stays queued and canceled however long the
-// caller was descheduled before the call. A timeout of a millisecond can
-// end before Run starts, and Run then returns without queueing anything.
-type canceledOnWait struct {
-	context.Context
-
-	cancel context.CancelFunc
-}
-
-func newCanceledOnWait() *canceledOnWait {
-	ctx, cancel := context.WithCancel(context.Background())
-
-	return &canceledOnWait{Context: ctx, cancel: cancel}
-}
-
-func (c *canceledOnWait) Done() <-chan struct{} {
-	c.cancel()
-
-	return c.Context.Done()
-}
-
 // runBounded runs fn on pool with a context that ends after waitTimeout,
 // so that a pool that queues fn behind a blocked worker, where it should
 // reject it, returns the context's error instead of waiting forever.
@@ -84,7 +45,7 @@ func occupy(t *testing.T, pool *password.Pool) {
 	t.Helper()
 
 	started, finish := startBlocked(t, pool)
-	receive(t, started, "start of the occupying function")
+	waittest.Receive(t, started, "start of the occupying function")
 
 	t.Cleanup(func() {
 		if err := finish(); err != nil {
@@ -101,9 +62,9 @@ func fillQueue(t *testing.T, pool *password.Pool, n int) {
 
 	for range n {
 		done := make(chan error, 1)
-		go func() { done <- pool.Run(newCanceledOnWait(), func() { t.Error("a canceled function ran") }) }()
+		go func() { done <- pool.Run(waittest.CancelOnWait(), func() { t.Error("a canceled function ran") }) }()
 
-		err := receive(t, done, "return of a queued Run whose context ended")
+		err := waittest.Receive(t, done, "return of a queued Run whose context ended")
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("queued Run error = %v, want context.Canceled", err)
 		}
@@ -215,9 +176,9 @@ func TestPoolCanceledWhileQueued(t *testing.T) {
 	// The context ends once Run waits, so Run returns only if it stops
 	// waiting when its context ends.
 	done := make(chan error, 1)
-	go func() { done <- pool.Run(newCanceledOnWait(), func() { t.Error("a canceled function ran") }) }()
+	go func() { done <- pool.Run(waittest.CancelOnWait(), func() { t.Error("a canceled function ran") }) }()
 
-	err := receive(t, done, "return of Run whose context ended while queued")
+	err := waittest.Receive(t, done, "return of Run whose context ended while queued")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run error = %v, want context.Canceled", err)
 	}
@@ -336,7 +297,7 @@ func TestPoolBusyLeavesAWorkerFree(t *testing.T) {
 	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
 
 	first, finishFirst := startBlocked(t, pool)
-	receive(t, first, "start of the first function")
+	waittest.Receive(t, first, "start of the first function")
 
 	second, finishSecond := startBlocked(t, pool)
 
@@ -350,7 +311,7 @@ func TestPoolBusyLeavesAWorkerFree(t *testing.T) {
 		t.Fatalf("first Run: %v", err)
 	}
 
-	receive(t, second, "start of the second function after the first finished")
+	waittest.Receive(t, second, "start of the second function after the first finished")
 
 	if err := finishSecond(); err != nil {
 		t.Errorf("second Run: %v", err)
@@ -363,10 +324,10 @@ func TestPoolNotBusyRunsEveryWorker(t *testing.T) {
 	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
 
 	first, finishFirst := startBlocked(t, pool)
-	receive(t, first, "start of the first function")
+	waittest.Receive(t, first, "start of the first function")
 
 	second, finishSecond := startBlocked(t, pool)
-	receive(t, second, "start of a second function while Busy reported false and a worker was free")
+	waittest.Receive(t, second, "start of a second function while Busy reported false and a worker was free")
 
 	for _, finish := range []func() error{finishFirst, finishSecond} {
 		if err := finish(); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scopegate/scopegate/internal/waittest"
 )
 
 const testTick = 10 * time.Millisecond
@@ -81,7 +83,7 @@ func TestReadDeadlineFires(t *testing.T) {
 		done <- result{n, err}
 	}()
 
-	r := receive(t, done)
+	r := waittest.Receive(t, done, "the Read to time out")
 	elapsed := time.Since(start)
 
 	if r.n != 0 {
@@ -197,7 +199,7 @@ func TestReadDeadlineMovedLaterWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := receive(t, done)
+	r := waittest.Receive(t, done, "the Read to return")
 	if r.n != 1 || r.err != nil {
 		t.Fatalf("Read = %d, %v; want 1 byte and no error", r.n, r.err)
 	}
@@ -341,7 +343,7 @@ func TestWriteDeadlineFires(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := receive(t, done)
+	r := waittest.Receive(t, done, "the Write to time out")
 	assertTimeout(t, r.err)
 
 	if r.n <= 0 || r.n >= len(big) {
@@ -396,7 +398,7 @@ func TestWriteDeadlineMovedLaterWhileWaiting(t *testing.T) {
 		t.Fatalf("the client read %d of %d bytes: %v", len(got), len(big), err)
 	}
 
-	r := receive(t, done)
+	r := waittest.Receive(t, done, "the Write to return")
 	if r.n != len(big) || r.err != nil {
 		t.Fatalf("Write = %d, %v; want %d and no error", r.n, r.err, len(big))
 	}
@@ -617,20 +619,6 @@ func sweeping(l *Listener) bool {
 type result struct {
 	n   int
 	err error
-}
-
-// receive waits for the result of a call made in a goroutine, and fails
-// the test instead of hanging if the call never returns.
-func receive(t *testing.T, done <-chan result) result {
-	t.Helper()
-
-	select {
-	case r := <-done:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("the call has not returned after 10 s")
-		return result{}
-	}
 }
 
 func firings(s *side) uint64 {

@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scopegate/scopegate/internal/waittest"
 )
 
 // slack is how late a deadline may fire in these tests. It is a tick plus
@@ -33,9 +35,9 @@ const slack = 2 * time.Second
 // but cannot pass during a test, for the tests that are not about timeouts.
 const longTimeout = time.Minute
 
-// waitLimit is how long a test waits for an event that comes at once when
-// the code works, such as a response, a handler's signal or a call that a
-// deadline has ended. Reaching it fails the test instead of hanging it.
+// waitLimit is how long a test waits on a connection for something that
+// comes at once when the code works, such as a response or the server's
+// close. Reaching it fails the test instead of hanging it.
 const waitLimit = 5 * time.Second
 
 // serveHTTP serves srv on a wrapped listener on 127.0.0.1 and returns the
@@ -59,7 +61,7 @@ func serveHTTP(t *testing.T, srv *http.Server, tick time.Duration) (*Listener, s
 
 	t.Cleanup(func() {
 		_ = srv.Close()
-		receiveWithinLimit(t, served, "Serve has not returned after Close")
+		waittest.Receive(t, served, "Serve to return after Close")
 		assertNoConns(t, l)
 	})
 
@@ -159,22 +161,6 @@ func tryReadResponse(c net.Conn, r *bufio.Reader) (int, string, error) {
 // dropped here.
 func limitRead(c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(waitLimit))
-}
-
-// receiveWithinLimit returns the next value from ch, or fails the test
-// with the message "failure within waitLimit" if none comes by then.
-func receiveWithinLimit[T any](t *testing.T, ch <-chan T, failure string) T {
-	t.Helper()
-
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitLimit):
-		t.Fatalf("%s within %v", failure, waitLimit)
-	}
-
-	var zero T
-	return zero
 }
 
 // echo writes back the request's method, path and body.
@@ -391,13 +377,13 @@ func TestHTTPClientGoneCancelsContext(t *testing.T) {
 
 	c := dial(t, addr)
 	fmt.Fprint(c, "GET /wait HTTP/1.1\r\nHost: test\r\n\r\n")
-	receiveWithinLimit(t, started, "the request has not reached the handler")
+	waittest.Receive(t, started, "the request to reach the handler")
 
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	err := receiveWithinLimit(t, cancelled, "the handler's context has not ended after the client left")
+	err := waittest.Receive(t, cancelled, "the handler's context to end after the client left")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("the handler's context ended with %v, want context.Canceled", err)
 	}
@@ -495,7 +481,7 @@ func TestHTTPHijackedConnKeepsNoServerDeadline(t *testing.T) {
 	fmt.Fprint(c, "ping\n")
 	close(proceed)
 
-	if err := receiveWithinLimit(t, handlerErr, "the handler has not returned"); err != nil {
+	if err := waittest.Receive(t, handlerErr, "the handler to return"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -594,7 +580,7 @@ func TestHTTPShutdown(t *testing.T) {
 
 	active := dial(t, addr)
 	fmt.Fprint(active, "GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
-	receiveWithinLimit(t, inHandler, "the slow request has not reached its handler")
+	waittest.Receive(t, inHandler, "the slow request to reach its handler")
 
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- srv.Shutdown(context.Background()) }()
@@ -606,7 +592,7 @@ func TestHTTPShutdown(t *testing.T) {
 		t.Fatalf("active response = %d %q, want 200 \"finished\"", status, body)
 	}
 
-	if err := receiveWithinLimit(t, shutdown, "Shutdown has not returned after the last request finished"); err != nil {
+	if err := waittest.Receive(t, shutdown, "Shutdown to return after the last request finished"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -670,7 +656,7 @@ func TestHTTPCloseForgetsEveryConn(t *testing.T) {
 	readResponse(t, idle, bufio.NewReader(idle))
 
 	for range 3 {
-		receiveWithinLimit(t, entered, "a request has not reached its handler")
+		waittest.Receive(t, entered, "a request to reach its handler")
 	}
 
 	// Every connection but the hijacked one waits in a read. It waits for
@@ -687,11 +673,11 @@ func TestHTTPCloseForgetsEveryConn(t *testing.T) {
 		handlers.Wait()
 		close(handlersDone)
 	}()
-	receiveWithinLimit(t, handlersDone, "the handlers have not returned after the server closed")
+	waittest.Receive(t, handlersDone, "the handlers to return after the server closed")
 
 	// net/http leaves a hijacked connection to its handler, which closes
 	// it here, after the server.
-	if c := receiveWithinLimit(t, hijacked, "the hijacking handler has not sent its connection"); c != nil {
+	if c := waittest.Receive(t, hijacked, "the hijacking handler to send its connection"); c != nil {
 		_ = c.Close()
 	}
 
@@ -775,7 +761,7 @@ func callWithinLimit(t *testing.T, name string, call func() error) error {
 	done := make(chan error, 1)
 	go func() { done <- call() }()
 
-	return receiveWithinLimit(t, done, name+" has not returned")
+	return waittest.Receive(t, done, name+" to return")
 }
 
 // TestRecentPastDeadlineEndsWaitingRead sets a deadline a millisecond in
@@ -815,7 +801,7 @@ func TestRecentPastDeadlineEndsWaitingRead(t *testing.T) {
 	}
 
 	// Cleanup closes the connection, which ends a read that still waits.
-	err = receiveWithinLimit(t, done, "a read has not ended after its deadline was set 1 ms in the past")
+	err = waittest.Receive(t, done, "a read to end after its deadline was set 1 ms in the past")
 	assertTimeout(t, err)
 }
 
@@ -895,7 +881,7 @@ func TestConcurrentWriteAndDeadlines(t *testing.T) {
 	writeAllThroughTimeouts(t, server, data)
 	stop()
 
-	r := receiveWithinLimit(t, received, "the reader has not returned")
+	r := waittest.Receive(t, received, "the reader to return")
 	if r.err != nil {
 		t.Fatalf("the reader got %d of %d bytes: %v", len(r.got), size, r.err)
 	}
@@ -1120,7 +1106,7 @@ func TestWrappedTLSWriteAfterTimeoutEnds(t *testing.T) {
 	t.Cleanup(func() { _ = raw.Close() })
 
 	handshakeTLS(t, server)
-	if err := receiveWithinLimit(t, clientHandshake, "the client's TLS handshake has not finished"); err != nil {
+	if err := waittest.Receive(t, clientHandshake, "the client's TLS handshake to finish"); err != nil {
 		t.Fatalf("client handshake: %v", err)
 	}
 
@@ -1139,7 +1125,7 @@ func TestWrappedTLSWriteAfterTimeoutEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	err = receiveWithinLimit(t, first, "the first Write has not returned after its deadline was set in the past")
+	err = waittest.Receive(t, first, "the first Write to return after its deadline was set in the past")
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("first Write = %v, want a timeout", err)
 	}
