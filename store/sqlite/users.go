@@ -71,7 +71,7 @@ func (s *Store) CreateUser(ctx context.Context, user store.User) error {
 // User returns the user with its scopes in the order they were granted. A
 // missing user is an error wrapping [store.ErrNotFound].
 func (s *Store) User(ctx context.Context, username string) (store.User, error) {
-	rows, err := s.read.QueryContext(ctx, selectUsers+" WHERE u.username = ? ORDER BY s.position", username)
+	rows, err := s.userByName.QueryContext(ctx, username)
 	if err != nil {
 		return store.User{}, wrap(fmt.Sprintf("get user %q", username), err)
 	}
