@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jws"
-
 	"github.com/scopegate/scopegate/scope"
 )
 
@@ -46,8 +43,8 @@ type Issuer struct {
 	ttl      time.Duration
 	now      func() time.Time
 
-	secret    []byte
-	protected jws.Headers
+	key    *hs256Key
+	header string // the encoded protected header
 }
 
 // NewIssuer returns an Issuer for cfg, or an error if cfg is incomplete or
@@ -57,13 +54,9 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		return nil, err
 	}
 
-	protected := jws.NewHeaders()
-	if err := protected.Set(jws.KeyIDKey, cfg.Key.ID); err != nil {
-		return nil, fmt.Errorf("token: set kid header: %w", err)
-	}
-
-	if err := protected.Set(jws.TypeKey, TypeAccessToken); err != nil {
-		return nil, fmt.Errorf("token: set typ header: %w", err)
+	header, err := encodeAccessTokenHeader(cfg.Key.ID)
+	if err != nil {
+		return nil, err
 	}
 
 	now := cfg.Now
@@ -72,13 +65,13 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	}
 
 	return &Issuer{
-		issuer:    cfg.Issuer,
-		audience:  cfg.Audience,
-		keyID:     cfg.Key.ID,
-		ttl:       cfg.TTL,
-		now:       now,
-		secret:    append([]byte(nil), cfg.Key.Secret...),
-		protected: protected,
+		issuer:   cfg.Issuer,
+		audience: cfg.Audience,
+		keyID:    cfg.Key.ID,
+		ttl:      cfg.TTL,
+		now:      now,
+		key:      newHS256Key(cfg.Key.Secret),
+		header:   header,
 	}, nil
 }
 
@@ -139,16 +132,12 @@ func (i *Issuer) Issue(subject, clientID string, scopes scope.Set) (string, Clai
 		return "", Claims{}, fmt.Errorf("token: encode claims: %w", err)
 	}
 
-	signed, err := jws.Sign(payload, jws.WithKey(jwa.HS256(), i.secret, jws.WithProtectedHeaders(i.protected)))
-	if err != nil {
-		return "", Claims{}, fmt.Errorf("token: sign: %w", err)
-	}
-
+	signed := i.key.sign(i.header, payload)
 	if len(signed) > MaxTokenSize {
 		return "", Claims{}, tooLongError(len(signed), scopeList, subject, clientID)
 	}
 
-	return string(signed), claims, nil
+	return signed, claims, nil
 }
 
 // tooLongError returns the error for a token of size bytes, more than a
