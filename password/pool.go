@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,9 +33,8 @@ type PoolConfig struct {
 	// the program.
 	Workers int
 
-	// QueueSize bounds the number of functions waiting for a worker. Zero
-	// means 4 × Workers. While Busy holds a worker back, that worker holds
-	// one more function, which counts in the expected wait.
+	// QueueSize bounds the number of functions waiting for their turn.
+	// Zero means 4 × Workers.
 	QueueSize int
 
 	// MaxWait bounds the expected wait of a new function in the queue,
@@ -49,64 +49,53 @@ type PoolConfig struct {
 	// a processor stays free for that work. A low scheduling priority
 	// alone does not keep one free: on Linux a woken thread was measured
 	// waiting up to a scheduler tick (4 ms at 250 Hz) behind a SCHED_IDLE
-	// thread. Busy is called with a lock held when a function is queued or
-	// starts, and a waiting worker reads it again when a function ends, so
-	// it must be fast and must not call the pool.
+	// thread. Busy is called with the pool's lock held when a function
+	// arrives and when one ends, so it must be fast and must not call the
+	// pool.
 	Busy func() bool
 }
 
-// Pool runs CPU-heavy password work, such as [Hasher.Verify], on a fixed
-// number of workers, so that a flood of logins takes at most that many
-// cores and leaves the others to the rest of the server. Work beyond what
-// the queue holds is rejected at once instead of piling up. A Pool is safe
-// for concurrent use. Create one with [NewPool].
+// Pool bounds CPU-heavy password work, such as [Hasher.Verify], to a fixed
+// number of functions at once, so that a flood of logins takes at most
+// that many cores and leaves the others to the rest of the server. Work
+// beyond what the queue holds is rejected at once instead of piling up.
+// Each function runs on the goroutine that called [Pool.Run], so a login
+// costs no hand-over to another goroutine. A Pool is safe for concurrent
+// use. Create one with [NewPool].
 type Pool struct {
-	workers int
-	maxWait time.Duration
-	busy    func() bool
+	workers   int
+	queueSize int
+	maxWait   time.Duration
+	busy      func() bool
 
-	// slotsMu guards active, the functions holding a slot to run, and
-	// slotFreed signals when one gives its slot back.
-	slotsMu   sync.Mutex
-	slotFreed *sync.Cond
-	active    int
-
-	// mu guards closed and the sending on jobs against Close.
-	mu     sync.RWMutex
+	// mu guards the fields below it.
+	mu     sync.Mutex
 	closed bool
-	jobs   chan *job
+
+	// active counts the functions holding a turn: those running, and
+	// those whose turn came and that have not started yet.
+	active int
+
+	// queue holds the functions waiting for their turn, first come first
+	// served.
+	queue []*turn
+
+	// admitted counts the Run calls that hold a turn or wait for one, so
+	// that Close can wait for them.
+	admitted sync.WaitGroup
 
 	// runNanos is a moving average of the run time of one function, zero
 	// until the first one has finished.
 	runNanos atomic.Int64
-
-	// running counts the functions that workers have taken from the
-	// queue: those running now, and while Busy holds a worker back, the
-	// one that waits for its turn.
-	running atomic.Int64
-
-	stopped sync.WaitGroup
 }
 
-// Job states, changed with compare-and-swap by the worker and the caller.
-const (
-	jobQueued int32 = iota
-	jobRunning
-	jobCanceled
-)
-
-// job is one function waiting for or running on a worker.
-type job struct {
-	fn    func()
-	state atomic.Int32
-	done  chan struct{}
-
-	// panicked holds the value of a panic in fn, re-raised in the caller.
-	panicked any
+// turn is a function's place in the queue. ready is closed when the
+// function may run, and the pool has then counted it in active.
+type turn struct {
+	ready chan struct{}
 }
 
-// NewPool starts a pool's workers, or returns an error if cfg has a
-// negative value.
+// NewPool returns a pool, or an error if cfg has a negative value.
 func NewPool(cfg PoolConfig) (*Pool, error) {
 	if cfg.Workers < 0 || cfg.QueueSize < 0 || cfg.MaxWait < 0 {
 		return nil, fmt.Errorf("password: pool config: Workers %d, QueueSize %d and MaxWait %s "+
@@ -128,20 +117,13 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		maxWait = DefaultMaxWait
 	}
 
-	p := &Pool{
-		workers: workers,
-		maxWait: maxWait,
-		busy:    cfg.Busy,
-		jobs:    make(chan *job, queueSize),
-	}
-	p.slotFreed = sync.NewCond(&p.slotsMu)
-
-	p.stopped.Add(workers)
-	for range workers {
-		go p.work()
-	}
-
-	return p, nil
+	return &Pool{
+		workers:   workers,
+		queueSize: queueSize,
+		maxWait:   maxWait,
+		busy:      cfg.Busy,
+		queue:     make([]*turn, 0, queueSize),
+	}, nil
 }
 
 // Workers returns the number of functions that run at once while
@@ -150,7 +132,8 @@ func (p *Pool) Workers() int {
 	return p.workers
 }
 
-// limit returns how many functions may run at once now.
+// limit returns how many functions may run at once now. The caller holds
+// p.mu.
 func (p *Pool) limit() int {
 	if p.workers > 1 && p.busy != nil && p.busy() {
 		return p.workers - 1
@@ -159,69 +142,135 @@ func (p *Pool) limit() int {
 	return p.workers
 }
 
-// Run runs fn on a worker and returns when it has finished. It returns
-// [ErrBusy] at once, without running fn, when the queue is full or the
-// expected wait exceeds MaxWait, and [ErrPoolClosed] after Close. When ctx
-// ends while fn waits in the queue, fn does not run and Run returns the
-// context's error. Once fn has started, Run waits for it to finish. A panic
-// in fn is raised again in the caller of Run.
+// Run runs fn on the calling goroutine once fn's turn has come, and
+// returns when fn has finished. It returns [ErrBusy] at once, without
+// running fn, when the queue is full or the expected wait exceeds MaxWait,
+// and [ErrPoolClosed] after Close. When ctx ends while fn waits in the
+// queue, fn does not run, its place in the queue is freed, and Run returns
+// the context's error. Once fn has started, Run waits for it to finish. A
+// panic in fn goes up to the caller of Run, and fn's turn ends.
 func (p *Pool) Run(ctx context.Context, fn func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 
-	j := &job{fn: fn, done: make(chan struct{})}
-	if err := p.enqueue(j); err != nil {
+	t, err := p.admit()
+	if err != nil {
 		return err
 	}
+	defer p.admitted.Done()
 
-	select {
-	case <-j.done:
-	case <-ctx.Done():
-		if j.state.CompareAndSwap(jobQueued, jobCanceled) {
-			return ctx.Err()
+	if t != nil {
+		if err := p.await(ctx, t); err != nil {
+			return err
 		}
-
-		<-j.done
 	}
 
-	if j.panicked != nil {
-		panic(j.panicked)
-	}
+	defer p.finish(time.Now())
+	fn()
 
 	return nil
 }
 
-// enqueue adds j to the queue, or returns why it cannot.
-func (p *Pool) enqueue(j *job) error {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+// admit takes a turn for a new function at once and returns nil, or
+// queues the function and returns its place, or returns why it can do
+// neither.
+func (p *Pool) admit() (*turn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 
 	if p.closed {
-		return ErrPoolClosed
+		return nil, ErrPoolClosed
+	}
+
+	if len(p.queue) == 0 && p.active < p.limit() {
+		p.active++
+		p.admitted.Add(1)
+
+		return nil, nil
+	}
+
+	if len(p.queue) >= p.queueSize {
+		return nil, fmt.Errorf("%w: queue of %d is full", ErrBusy, p.queueSize)
 	}
 
 	if wait := p.expectedWait(); wait > p.maxWait {
-		return fmt.Errorf("%w: expected wait %s exceeds %s", ErrBusy, wait.Round(time.Millisecond), p.maxWait)
+		return nil, fmt.Errorf("%w: expected wait %s exceeds %s", ErrBusy, wait.Round(time.Millisecond), p.maxWait)
 	}
 
+	t := &turn{ready: make(chan struct{})}
+	p.queue = append(p.queue, t)
+	p.admitted.Add(1)
+
+	return t, nil
+}
+
+// await waits for t's turn. When ctx ends first, it leaves the queue, or
+// gives back the turn that came meanwhile, and returns the context's error.
+func (p *Pool) await(ctx context.Context, t *turn) error {
 	select {
-	case p.jobs <- j:
+	case <-t.ready:
 		return nil
-	default:
-		return fmt.Errorf("%w: queue of %d is full", ErrBusy, cap(p.jobs))
+	case <-ctx.Done():
+	}
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	if !p.dequeue(t) {
+		// The turn came while ctx ended: pass it on unused.
+		p.active--
+		p.grant()
+	}
+
+	return ctx.Err()
+}
+
+// dequeue removes t from the queue and reports whether it was there. The
+// caller holds p.mu.
+func (p *Pool) dequeue(t *turn) bool {
+	i := slices.Index(p.queue, t)
+	if i < 0 {
+		return false
+	}
+
+	p.queue = slices.Delete(p.queue, i, i+1)
+
+	return true
+}
+
+// finish ends the turn of a function that started at start, also when it
+// panicked, and passes the turn on.
+func (p *Pool) finish(start time.Time) {
+	p.recordRunTime(time.Since(start))
+
+	p.mu.Lock()
+	p.active--
+	p.grant()
+	p.mu.Unlock()
+}
+
+// grant gives turns to the functions at the head of the queue while fewer
+// run than the limit allows now. The caller holds p.mu.
+func (p *Pool) grant() {
+	for len(p.queue) > 0 && p.active < p.limit() {
+		next := p.queue[0]
+		p.queue = slices.Delete(p.queue, 0, 1)
+
+		p.active++
+		close(next.ready)
 	}
 }
 
-// expectedWait estimates how long a function queued now would wait for a
-// worker. It is zero while a worker is free. Otherwise the functions ahead
-// run in rounds of one per worker that may run now, each taking the
-// average run time. The estimate ignores how far the running functions
-// have got.
+// expectedWait estimates how long a function queued now would wait for
+// its turn. The functions holding or awaiting a turn run in rounds of as
+// many as may run at once now, each taking the average run time. The
+// estimate ignores how far the running functions have got. The caller
+// holds p.mu.
 func (p *Pool) expectedWait() time.Duration {
 	limit := int64(p.limit())
 
-	busy := p.running.Load() + int64(len(p.jobs))
+	busy := int64(p.active + len(p.queue))
 	if busy < limit {
 		return 0
 	}
@@ -232,77 +281,14 @@ func (p *Pool) expectedWait() time.Duration {
 	return time.Duration(rounds * p.runNanos.Load())
 }
 
-// Close stops the workers once they have run the functions already queued,
-// and waits for them. Run returns ErrPoolClosed afterwards.
+// Close waits for the functions already running or queued to finish. Run
+// returns ErrPoolClosed afterwards.
 func (p *Pool) Close() {
 	p.mu.Lock()
-	if !p.closed {
-		p.closed = true
-		close(p.jobs)
-	}
+	p.closed = true
 	p.mu.Unlock()
 
-	p.stopped.Wait()
-}
-
-func (p *Pool) work() {
-	defer p.stopped.Done()
-
-	for j := range p.jobs {
-		if j.state.Load() != jobCanceled {
-			p.runTaken(j)
-		}
-	}
-}
-
-// runTaken runs j, which a worker has taken from the queue, once a slot is
-// free, unless j was canceled meanwhile.
-func (p *Pool) runTaken(j *job) {
-	p.running.Add(1)
-	defer p.running.Add(-1)
-
-	p.acquireSlot()
-	defer p.releaseSlot()
-
-	if !j.state.CompareAndSwap(jobQueued, jobRunning) {
-		return
-	}
-
-	start := time.Now()
-	p.runJob(j)
-	p.recordRunTime(time.Since(start))
-}
-
-// acquireSlot waits until fewer functions run than the limit allows now,
-// and takes a slot. A worker that waits here always has a running function
-// ahead of it, because the limit is at least one, so the release of that
-// function wakes it.
-func (p *Pool) acquireSlot() {
-	p.slotsMu.Lock()
-	defer p.slotsMu.Unlock()
-
-	for p.active >= p.limit() {
-		p.slotFreed.Wait()
-	}
-
-	p.active++
-}
-
-// releaseSlot gives a slot back and wakes the workers waiting for one.
-func (p *Pool) releaseSlot() {
-	p.slotsMu.Lock()
-	p.active--
-	p.slotsMu.Unlock()
-
-	p.slotFreed.Broadcast()
-}
-
-// runJob runs j's function and marks j done, also when it panics.
-func (p *Pool) runJob(j *job) {
-	defer close(j.done)
-	defer func() { j.panicked = recover() }()
-
-	j.fn()
+	p.admitted.Wait()
 }
 
 // recordRunTime adds d to the moving average of the run time, weighting

@@ -54,20 +54,40 @@ func occupy(t *testing.T, pool *password.Pool) {
 	})
 }
 
-// fillQueue puts a function that never runs in each of the n places of
-// pool's queue: its context ends while it waits, and it stays queued until
-// a worker takes it out.
+// fillQueue queues n functions on pool, whose workers are all taken, and
+// waits until they are in the queue. Their contexts end when the test
+// does, so they never run.
 func fillQueue(t *testing.T, pool *password.Pool, n int) {
 	t.Helper()
 
-	for range n {
-		done := make(chan error, 1)
-		go func() { done <- pool.Run(waittest.CancelOnWait(), func() { t.Error("a canceled function ran") }) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	want := pool.Queued() + n
 
-		err := waittest.Receive(t, done, "return of a queued Run whose context ended")
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("queued Run error = %v, want context.Canceled", err)
+	for range n {
+		go func() { _ = pool.Run(ctx, func() { t.Error("a function queued to fill the queue ran") }) }()
+	}
+
+	waitQueued(t, pool, want)
+
+	// Runs before occupy's cleanup, so the queued functions leave before
+	// the workers free up.
+	t.Cleanup(func() {
+		cancel()
+		waitQueued(t, pool, 0)
+	})
+}
+
+// waitQueued waits until want functions are in pool's queue.
+func waitQueued(t *testing.T, pool *password.Pool, want int) {
+	t.Helper()
+
+	deadline := time.Now().Add(waittest.Limit)
+	for pool.Queued() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("queue holds %d functions after %s, want %d", pool.Queued(), waittest.Limit, want)
 		}
+
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -182,6 +202,72 @@ func TestPoolCanceledWhileQueued(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run error = %v, want context.Canceled", err)
 	}
+
+	if got := pool.Queued(); got != 0 {
+		t.Errorf("queue holds %d functions after the only queued one was canceled, want 0", got)
+	}
+}
+
+// A canceled function frees its place at once, so it does not make the
+// pool reject the next one.
+func TestPoolCanceledFreesPlace(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1, QueueSize: 1, MaxWait: time.Hour})
+	started, finish := startBlocked(t, pool)
+	waittest.Receive(t, started, "start of the occupying function")
+
+	done := make(chan error, 1)
+	go func() { done <- pool.Run(waittest.CancelOnWait(), func() { t.Error("a canceled function ran") }) }()
+	waittest.Receive(t, done, "return of a queued Run whose context ended")
+
+	var ran atomic.Bool
+	next := make(chan error, 1)
+	go func() { next <- runBounded(pool, func() { ran.Store(true) }) }()
+	waitQueued(t, pool, 1)
+
+	if err := finish(); err != nil {
+		t.Fatalf("occupying Run: %v", err)
+	}
+
+	if err := waittest.Receive(t, next, "return of the Run queued after the canceled one"); err != nil {
+		t.Errorf("Run queued in the freed place: error = %v, want nil", err)
+	}
+
+	if !ran.Load() {
+		t.Error("the function queued in the freed place did not run")
+	}
+}
+
+// A function whose turn comes as its context ends passes the turn on
+// unused, so the next function in the queue runs.
+func TestPoolCanceledTurnPassesOn(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1, QueueSize: 4, MaxWait: time.Hour})
+
+	for range 50 {
+		started, finish := startBlocked(t, pool)
+		waittest.Receive(t, started, "start of the occupying function")
+
+		ctx, cancel := context.WithCancel(context.Background())
+		canceled := make(chan error, 1)
+		go func() { canceled <- pool.Run(ctx, func() {}) }()
+		waitQueued(t, pool, 1)
+
+		var ran atomic.Bool
+		next := make(chan error, 1)
+		go func() { next <- runBounded(pool, func() { ran.Store(true) }) }()
+		waitQueued(t, pool, 2)
+
+		// The cancellation and the end of the occupying function race.
+		go cancel()
+		if err := finish(); err != nil {
+			t.Fatalf("occupying Run: %v", err)
+		}
+
+		waittest.Receive(t, canceled, "return of the Run whose context ended")
+
+		if err := waittest.Receive(t, next, "return of the last queued Run"); err != nil || !ran.Load() {
+			t.Fatalf("last queued Run: error = %v, ran = %v; want nil and true", err, ran.Load())
+		}
+	}
 }
 
 func TestPoolCanceledContextRunsNothing(t *testing.T) {
@@ -219,6 +305,54 @@ func TestPoolWorkerSurvivesPanic(t *testing.T) {
 
 	if err := pool.Run(context.Background(), func() {}); err != nil {
 		t.Errorf("Run after a panic: %v", err)
+	}
+}
+
+func TestPoolPanicEndsTheTurn(t *testing.T) {
+	pool := newTestPool(t, password.PoolConfig{Workers: 1, QueueSize: 1, MaxWait: time.Hour})
+
+	for range 3 {
+		func() {
+			defer func() { _ = recover() }()
+			_ = pool.Run(context.Background(), func() { panic("boom") })
+		}()
+	}
+
+	occupy(t, pool)
+	fillQueue(t, pool, 1)
+}
+
+func TestPoolCloseWaitsForQueued(t *testing.T) {
+	pool, err := password.NewPool(password.PoolConfig{Workers: 1, MaxWait: time.Hour})
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+
+	started, finish := startBlocked(t, pool)
+	waittest.Receive(t, started, "start of the occupying function")
+
+	var ran atomic.Bool
+	queued := make(chan error, 1)
+	go func() { queued <- runBounded(pool, func() { ran.Store(true) }) }()
+	waitQueued(t, pool, 1)
+
+	closed := make(chan struct{})
+	go func() { pool.Close(); close(closed) }()
+
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a function ran")
+	case <-time.After(20 * time.Millisecond):
+	}
+
+	if err := finish(); err != nil {
+		t.Fatalf("occupying Run: %v", err)
+	}
+
+	waittest.Receive(t, closed, "return of Close after the functions finished")
+
+	if err := waittest.Receive(t, queued, "return of the queued Run"); err != nil || !ran.Load() {
+		t.Errorf("queued Run: error = %v, ran = %v; want nil and true", err, ran.Load())
 	}
 }
 
