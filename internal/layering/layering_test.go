@@ -18,7 +18,7 @@ var allowed = map[string][]string{
 	"scope":                       {},
 	"internal/problem":            {},
 	"internal/deadline":           {},
-	"internal/waittest":            {},
+	"internal/waittest":           {},
 	"bearer":                      {"scope", "internal/problem"},
 	"token":                       {"scope"},
 	"password":                    {},
