@@ -457,7 +457,7 @@ func postLogin(addr, username, pass string) loginResult {
 
 // serveLoginAndInspect is serveAndLogin that runs the functions of check
 // on the server's process ID, during and after the login, before the stop.
-func serveLoginAndInspect(t *testing.T, db, username, pass string, check inspection, extra ...string) {
+func serveLoginAndInspect(t *testing.T, db, username, pass string, check inspection, extra ...string) string {
 	t.Helper()
 
 	args := append([]string{"--db", db, "serve", "--addr", "127.0.0.1:0"}, extra...)
@@ -526,6 +526,8 @@ func serveLoginAndInspect(t *testing.T, db, username, pass string, check inspect
 	if strings.Contains(rest, pass) {
 		t.Errorf("logs contain the password:\n%s", rest)
 	}
+
+	return rest
 }
 
 // waitForStart reads JSON log lines of cmd until the start message and
@@ -720,6 +722,8 @@ func TestRangeErrorNamesFlagOrVariable(t *testing.T) {
 			"invalid %s 70000: use 0 for 4 per worker, or 1 to 65536"},
 		{"password-max-wait", "SCOPEGATE_PASSWORD_MAX_WAIT", "0s",
 			"invalid %s 0s: use a positive duration, such as 1s"},
+		{"password-child-timeout", "SCOPEGATE_PASSWORD_CHILD_TIMEOUT", "9s",
+			"invalid %s 9s: use a positive duration up to 8s, such as 5s"},
 		{"principal-cache-size", "SCOPEGATE_PRINCIPAL_CACHE_SIZE", "-1",
 			"invalid %s -1: use 0 or more"},
 		{"principal-cache-ttl", "SCOPEGATE_PRINCIPAL_CACHE_TTL", "0s",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -78,9 +79,10 @@ func startPasswordHashing(opts *serveOptions, logger *slog.Logger) (*passwordHas
 		}
 
 		client, err := hashproc.Start(hashproc.Config{
-			Args:     []string{passwordWorkerCommand},
-			Priority: priority,
-			Workers:  workers,
+			Args:        []string{passwordWorkerCommand},
+			Priority:    priority,
+			Workers:     workers,
+			CallTimeout: opts.passwordChildTimeout,
 			ErrorHook: func(err error) {
 				logger.Error("password child process failed or did not respond in time; passwords are "+
 					"checked in the server process until it restarts", "error", err)
@@ -152,6 +154,11 @@ const maxWorkersPerCPU = 4
 // longer than --password-max-wait allows anyway.
 const maxPasswordQueue = 65536
 
+// maxPasswordChildTimeout bounds --password-child-timeout. A login waits that
+// long before it is checked in the server process, so the bound stays
+// below the server's shutdown grace of 10 seconds.
+const maxPasswordChildTimeout = 8 * time.Second
+
 // checkPasswordFlags rejects out-of-range values of the password flags of
 // flags, before serve opens the database, and names each as flagLabel does.
 func checkPasswordFlags(flags *pflag.FlagSet, opts *serveOptions) error {
@@ -174,6 +181,11 @@ func checkPasswordFlags(flags *pflag.FlagSet, opts *serveOptions) error {
 	if opts.passwordMaxWait <= 0 {
 		return fmt.Errorf("invalid %s %s: use a positive duration, such as 1s", flagLabel(flags, "password-max-wait"),
 			opts.passwordMaxWait)
+	}
+
+	if opts.passwordChildTimeout <= 0 || opts.passwordChildTimeout > maxPasswordChildTimeout {
+		return fmt.Errorf("invalid %s %s: use a positive duration up to %s, such as 5s",
+			flagLabel(flags, "password-child-timeout"), opts.passwordChildTimeout, maxPasswordChildTimeout)
 	}
 
 	return nil

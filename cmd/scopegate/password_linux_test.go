@@ -95,6 +95,24 @@ func TestServePasswordProcessOff(t *testing.T) {
 		"--password-process", "off")
 }
 
+// A password child that does not respond within --password-child-timeout
+// is stopped, and the login is checked in the server process instead.
+func TestServeChildTimeoutFallsBack(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "timeout.db")
+
+	r := run(t, db, "carol-password\n", "user", "add", "carol", "--scopes", "me", "--password-stdin")
+	mustSucceed(t, r, "user add carol")
+
+	// No argon2id verification with the default parameters ends within
+	// 1 ms, so the child misses the timeout.
+	logs := serveLoginAndInspect(t, db, "carol", "carol-password", inspection{},
+		"--password-child-timeout", "1ms")
+
+	if want := "child did not respond within 1ms"; !strings.Contains(logs, want) {
+		t.Errorf("logs lack %q:\n%s", want, logs)
+	}
+}
+
 // Password flags out of range are rejected before serve opens, creates or
 // migrates the database.
 func TestServeRejectsBadPasswordFlags(t *testing.T) {
@@ -108,6 +126,8 @@ func TestServeRejectsBadPasswordFlags(t *testing.T) {
 		{[]string{"--password-queue", "-1"}, "invalid --password-queue -1"},
 		{[]string{"--password-queue", "1000000000000"}, "invalid --password-queue 1000000000000: use 0 for 4 per worker, or 1 to 65536"},
 		{[]string{"--password-max-wait", "0s"}, "invalid --password-max-wait 0s: use a positive duration"},
+		{[]string{"--password-child-timeout", "0s"}, "invalid --password-child-timeout 0s: use a positive duration up to 8s"},
+		{[]string{"--password-child-timeout", "1m"}, "invalid --password-child-timeout 1m0s: use a positive duration up to 8s"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.flags, " "), func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/scopegate/scopegate/password"
+	"github.com/scopegate/scopegate/password/hashproc"
 	"github.com/scopegate/scopegate/server"
 	"github.com/scopegate/scopegate/token"
 )
@@ -28,13 +29,14 @@ type serveOptions struct {
 	logFormat      string
 
 	// Password hashing pool and token cache.
-	passwordWorkers int
-	passwordQueue   int
-	passwordMaxWait time.Duration
-	passwordProcess string
-	passwordYield   bool
-	tokenCacheSize  int
-	tokenCacheTTL   time.Duration
+	passwordWorkers      int
+	passwordQueue        int
+	passwordMaxWait      time.Duration
+	passwordProcess      string
+	passwordChildTimeout time.Duration
+	passwordYield        bool
+	tokenCacheSize       int
+	tokenCacheTTL        time.Duration
 
 	principalCache principalCacheOptions
 }
@@ -198,6 +200,9 @@ func addPerformanceFlags(flags *pflag.FlagSet, opts *serveOptions) {
 			"0 means 4 per worker")
 	flags.DurationVar(&opts.passwordMaxWait, "password-max-wait", password.DefaultMaxWait,
 		"longest expected wait for a password worker before /token answers 503")
+	flags.DurationVar(&opts.passwordChildTimeout, "password-child-timeout", hashproc.DefaultCallTimeout,
+		"longest wait for the password child's answer, up to "+maxPasswordChildTimeout.String()+"; a check that "+
+			"takes longer is done in the server process, and the child is restarted")
 	flags.IntVar(&opts.tokenCacheSize, "token-cache-size", token.DefaultCacheEntries,
 		"verified access tokens kept in memory, so a token is verified once per --token-cache-ttl; "+
 			"0 turns the cache off")
