@@ -185,7 +185,7 @@ func printMachine(opts options) {
 	fmt.Printf("- CPUs: %d (%s)\n", runtime.NumCPU(), cpuModel())
 	fmt.Printf("- memory: %s\n", firstLine("/proc/meminfo"))
 	fmt.Printf("- load average at start: %s\n", firstLine("/proc/loadavg"))
-	fmt.Printf("- %s, wrk -t %d, %d rounds of %s per target\n", runtime.Version(), opts.threads, opts.rounds,
+	fmt.Printf("- %s, wrk -t %d, %s of %s per target\n", runtime.Version(), opts.threads, roundsText(opts.rounds),
 		opts.duration)
 
 	if opts.serveArgs != "" {

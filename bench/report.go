@@ -80,3 +80,12 @@ func ratio(value, base float64) string {
 func megabytes(bytes int64) string {
 	return fmt.Sprintf("%.1f MB", float64(bytes)/(1<<20))
 }
+
+// roundsText returns "1 round" or "N rounds".
+func roundsText(n int) string {
+	if n == 1 {
+		return "1 round"
+	}
+
+	return fmt.Sprintf("%d rounds", n)
+}

@@ -59,3 +59,11 @@ func TestTablePrintWithoutNotes(t *testing.T) {
 		t.Errorf("print wrote\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestRoundsTextSingularAndPlural(t *testing.T) {
+	for n, want := range map[int]string{1: "1 round", 2: "2 rounds", 10: "10 rounds"} {
+		if got := roundsText(n); got != want {
+			t.Errorf("roundsText(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

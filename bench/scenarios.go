@@ -154,8 +154,8 @@ func (h *harness) throughput(ctx context.Context, title, path string) error {
 			ratio(float64(m.cpuPerRequest()), float64(ceiling.cpuPerRequest())))
 	}
 
-	tbl.note(fmt.Sprintf("wrk -t %d -c %d, %d rounds of %s, medians; CPU/req is the server's user+system time "+
-		"per request, its child processes included", h.opts.threads, h.opts.connections, h.opts.rounds, h.opts.duration))
+	tbl.note(fmt.Sprintf("wrk -t %d -c %d, %s of %s, medians; CPU/req is the server's user+system time "+
+		"per request, its child processes included", h.opts.threads, h.opts.connections, roundsText(h.opts.rounds), h.opts.duration))
 	tbl.print()
 
 	if h.peer != nil && path == "/users/me/" {
@@ -303,9 +303,9 @@ func (h *harness) tokenThroughput(ctx context.Context) error {
 
 	tbl.note(fmt.Sprintf("hashing ceiling: %d CPUs / %s per argon2id verification (password.DefaultParams, "+
 		"median of 9 in the harness); parallel hashing loop: one goroutine per CPU verifying in the harness "+
-		"for the run's duration; wrk -t 1 -c %d, %d rounds of %s; CPU/login is the server's user+system time "+
+		"for the run's duration; wrk -t 1 -c %d, %s of %s; CPU/login is the server's user+system time "+
 		"per login, its child processes included", runtime.NumCPU(), ms(one),
-		h.opts.floodConnections, h.opts.rounds, h.opts.duration))
+		h.opts.floodConnections, roundsText(h.opts.rounds), h.opts.duration))
 	tbl.print()
 
 	return nil
@@ -460,8 +460,8 @@ func (h *harness) printFlood(targets []*target, runs floodRuns) {
 
 	tbl.note(fmt.Sprintf("probe: wrk -t 1 -c %d GET /users/me/ for %s, each connection pausing %s between "+
 		"requests; flood: wrk -t 1 -c %d POST /token (johndoe), started 1 s before the probe, each connection "+
-		"pausing 1 s after a 503; %d rounds, medians; failed logins are 503 answers", probeConnections,
-		h.opts.duration, probePause, h.opts.floodConnections, h.opts.rounds))
+		"pausing 1 s after a 503; %s, medians; failed logins are 503 answers", probeConnections,
+		h.opts.duration, probePause, h.opts.floodConnections, roundsText(h.opts.rounds)))
 
 	for _, kind := range busyLoops() {
 		cpus := runs.busyCPUs[kind]

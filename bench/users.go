@@ -61,8 +61,8 @@ func (h *harness) userCounts(ctx context.Context) error {
 
 	tbl.note(fmt.Sprintf("login: wrk -t 1 -c 1 POST /token as the middle user; /users/me/ req/s: "+
 		"wrk -t %d -c %d with that user's token; /users/me/ p50 and p99: wrk -t 1 -c %d, each connection "+
-		"pausing %s between requests, as the flood's probe; %d rounds of %s, alternating the two databases, medians",
-		h.opts.threads, h.opts.connections, probeConnections, probePause, h.opts.rounds, h.opts.duration))
+		"pausing %s between requests, as the flood's probe; %s of %s, alternating the two databases, medians",
+		h.opts.threads, h.opts.connections, probeConnections, probePause, roundsText(h.opts.rounds), h.opts.duration))
 	tbl.print()
 
 	return nil
