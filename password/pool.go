@@ -183,6 +183,10 @@ func (p *Pool) admit() (*turn, error) {
 		return nil, ErrPoolClosed
 	}
 
+	// The limit may have risen since the last turn ended, when Busy
+	// stopped reporting work, so the functions already queued go first.
+	p.grant()
+
 	if len(p.queue) == 0 && p.active < p.limit() {
 		p.active++
 		p.admitted.Add(1)
@@ -244,10 +248,12 @@ func (p *Pool) dequeue(t *turn) bool {
 func (p *Pool) finish(start time.Time) {
 	p.recordRunTime(time.Since(start))
 
+	// Deferred, so that a panic in Busy cannot leave the pool locked.
 	p.mu.Lock()
+	defer p.mu.Unlock()
+
 	p.active--
 	p.grant()
-	p.mu.Unlock()
 }
 
 // grant gives turns to the functions at the head of the queue while fewer

@@ -545,3 +545,89 @@ func TestPoolBusyWaitCountsHeldFunction(t *testing.T) {
 		})
 	}
 }
+
+// When Busy stops reporting work, the next function to arrive lets a
+// queued one start, without waiting for a running one to end.
+func TestPoolBusyEndStartsQueued(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+
+	pool := newTestPool(t, password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: busy.Load})
+	occupy(t, pool)
+
+	queued, finishQueued := startBlocked(t, pool)
+	waitQueued(t, pool, 1)
+
+	busy.Store(false)
+
+	arrived := make(chan error, 1)
+	go func() { arrived <- runBounded(pool, func() {}) }()
+
+	waittest.Receive(t, queued, "start of the queued function after Busy turned false")
+
+	if err := finishQueued(); err != nil {
+		t.Errorf("queued Run: %v", err)
+	}
+
+	if err := waittest.Receive(t, arrived, "return of the Run that arrived"); err != nil {
+		t.Errorf("Run that arrived: %v", err)
+	}
+}
+
+// A Busy that panics as a function ends fails that function's Run, and
+// the pool keeps working once Busy stops panicking: the queued function
+// and the next one both run.
+func TestPoolBusyPanicKeepsPoolUsable(t *testing.T) {
+	var panics atomic.Bool
+
+	// Not closed when the test ends: Close would block on a pool left
+	// locked, and a pool holds no goroutines of its own.
+	pool, err := password.NewPool(password.PoolConfig{Workers: 2, MaxWait: time.Hour, Busy: func() bool {
+		if panics.Load() {
+			panic("busy failed")
+		}
+
+		return true
+	}})
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+
+	release := make(chan struct{})
+	started := make(chan struct{})
+	recovered := make(chan any, 1)
+
+	go func() {
+		defer func() { recovered <- recover() }()
+
+		_ = pool.Run(context.Background(), func() { close(started); <-release })
+	}()
+
+	waittest.Receive(t, started, "start of the first function")
+
+	queued := make(chan error, 1)
+	go func() { queued <- runBounded(pool, func() {}) }()
+	waitQueued(t, pool, 1)
+
+	// The first function's end passes its turn on, which calls Busy.
+	panics.Store(true)
+	close(release)
+
+	if got := waittest.Receive(t, recovered, "return of the first Run"); got != "busy failed" {
+		t.Errorf("first Run recovered %v, want the panic of Busy", got)
+	}
+
+	panics.Store(false)
+
+	// In a goroutine, because a pool left locked would block Run for good.
+	next := make(chan error, 1)
+	go func() { next <- runBounded(pool, func() {}) }()
+
+	if err := waittest.Receive(t, next, "return of the Run after Busy panicked"); err != nil {
+		t.Errorf("Run after Busy panicked: %v, want nil", err)
+	}
+
+	if err := waittest.Receive(t, queued, "return of the queued Run"); err != nil {
+		t.Errorf("queued Run: %v, want nil", err)
+	}
+}
