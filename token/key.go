@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"unicode/utf8"
 )
 
 // AlgorithmHS256 is the JWS "alg" value of HMAC with SHA-256, the only
@@ -73,6 +74,12 @@ func (k Key) LogValue() slog.Value {
 func (k Key) validate() error {
 	if k.ID == "" {
 		return errors.New("token: key ID is empty")
+	}
+
+	// JSON cannot carry invalid UTF-8, so two such IDs could be written as
+	// the same "kid" header.
+	if !utf8.ValidString(k.ID) {
+		return fmt.Errorf("token: key ID %q is not valid UTF-8", k.ID)
 	}
 
 	if k.Algorithm != AlgorithmHS256 {

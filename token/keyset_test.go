@@ -50,3 +50,21 @@ func TestPreParsedHeadersMatchParser(t *testing.T) {
 		}
 	}
 }
+
+// JSON writes invalid UTF-8 as U+FFFD, so two such key IDs would share
+// one "kid" header, and tokens of one would be checked with the other's
+// secret. Both the issuer and the key set reject them.
+func TestKeyIDInvalidUTF8Rejected(t *testing.T) {
+	for _, id := range []string{"k\xff", "bad-\xc3", "\xfe"} {
+		key := Key{ID: id, Algorithm: AlgorithmHS256, Secret: make([]byte, 32)}
+
+		_, err := NewIssuer(IssuerConfig{Issuer: "https://a.test", Audience: "api", Key: key, TTL: time.Minute})
+		if err == nil || !strings.Contains(err.Error(), "not valid UTF-8") {
+			t.Errorf("NewIssuer with key ID %q: error = %v, want one naming invalid UTF-8", id, err)
+		}
+
+		if _, err := newKeySet([]Key{key}); err == nil || !strings.Contains(err.Error(), "not valid UTF-8") {
+			t.Errorf("newKeySet with key ID %q: error = %v, want one naming invalid UTF-8", id, err)
+		}
+	}
+}
