@@ -225,6 +225,10 @@ func requestBody(b Body, schemas *schemaGenerator) (*openapi3.RequestBody, error
 		return nil, err
 	}
 
+	for _, other := range b.AlsoAccepted {
+		content[other] = content[contentType]
+	}
+
 	body := &openapi3.RequestBody{Description: b.Description, Required: !b.Optional, Content: content}
 
 	return body, nil

@@ -291,7 +291,8 @@ func TestDocumentSchemas(t *testing.T) {
 		{
 			name: "token request body",
 			keys: []string{"paths", "/token", "post", "requestBody", "content"},
-			want: `{"application/x-www-form-urlencoded":{"schema":{"$ref":"#/components/schemas/TokenRequest"}}}`,
+			want: `{"application/x-www-form-urlencoded":{"schema":{"$ref":"#/components/schemas/TokenRequest"}},` +
+				`"multipart/form-data":{"schema":{"$ref":"#/components/schemas/TokenRequest"}}}`,
 		},
 		{
 			name: "token request body required",

@@ -171,7 +171,11 @@ func tutorialRoutes() []api.Route {
 			Path:    "/token",
 			Summary: "Log in with a password and get an access token",
 			Public:  true,
-			Request: &api.Body{ContentType: "application/x-www-form-urlencoded", Value: TokenRequest{}},
+			Request: &api.Body{
+				ContentType:  "application/x-www-form-urlencoded",
+				AlsoAccepted: []string{"multipart/form-data"},
+				Value:        TokenRequest{},
+			},
 			Responses: []api.Response{
 				{Status: http.StatusOK, Value: TokenResponse{}, Headers: map[string]string{"Cache-Control": "no-store"}},
 				{Status: http.StatusBadRequest, Description: "RFC 6749 §5.2 error", Value: OAuthError{}},

@@ -64,6 +64,10 @@ type Body struct {
 	// ContentType is the media type, "application/json" by default.
 	ContentType string
 
+	// AlsoAccepted lists more media types that the route reads with the
+	// same schema, such as "multipart/form-data" beside a form.
+	AlsoAccepted []string
+
 	// Description is shown in the document.
 	Description string
 

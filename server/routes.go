@@ -120,7 +120,11 @@ func (s *Server) declareRoutes(tokenEndpoint http.Handler) {
 		Summary: "Log in with the OAuth2 password grant and receive an access token",
 		Tags:    []string{"oauth2"},
 		Public:  true,
-		Request: &api.Body{ContentType: "application/x-www-form-urlencoded", Value: authserver.PasswordGrantForm{}},
+		Request: &api.Body{
+			ContentType:  "application/x-www-form-urlencoded",
+			AlsoAccepted: []string{"multipart/form-data"},
+			Value:        authserver.PasswordGrantForm{},
+		},
 		Responses: []api.Response{
 			{Status: http.StatusOK, Description: "The access token", Value: authserver.TokenResponse{}},
 			{Status: http.StatusBadRequest, Description: "An RFC 6749 error", Value: authserver.ErrorResponse{}},
