@@ -183,11 +183,14 @@ func (p *Pool) admit() (*turn, error) {
 		return nil, ErrPoolClosed
 	}
 
+	// Busy is read once per call, because it may read the clock.
+	limit := p.limit()
+
 	// The limit may have risen since the last turn ended, when Busy
 	// stopped reporting work, so the functions already queued go first.
-	p.grant()
+	p.grant(limit)
 
-	if len(p.queue) == 0 && p.active < p.limit() {
+	if len(p.queue) == 0 && p.active < limit {
 		p.active++
 		p.admitted.Add(1)
 
@@ -198,7 +201,7 @@ func (p *Pool) admit() (*turn, error) {
 		return nil, fmt.Errorf("%w: queue of %d is full", ErrBusy, p.queueSize)
 	}
 
-	if wait := p.expectedWait(); wait > p.maxWait {
+	if wait := p.expectedWait(limit); wait > p.maxWait {
 		return nil, fmt.Errorf("%w: expected wait %s exceeds %s", ErrBusy, wait.Round(time.Millisecond), p.maxWait)
 	}
 
@@ -224,7 +227,7 @@ func (p *Pool) await(ctx context.Context, t *turn) error {
 	if !p.dequeue(t) {
 		// The turn came while ctx ended: pass it on unused.
 		p.active--
-		p.grant()
+		p.passTurns()
 	}
 
 	return ctx.Err()
@@ -253,13 +256,22 @@ func (p *Pool) finish(start time.Time) {
 	defer p.mu.Unlock()
 
 	p.active--
-	p.grant()
+	p.passTurns()
+}
+
+// passTurns gives the turns that the limit allows now to the queued
+// functions. It reads Busy only when a function waits. The caller holds
+// p.mu.
+func (p *Pool) passTurns() {
+	if len(p.queue) > 0 {
+		p.grant(p.limit())
+	}
 }
 
 // grant gives turns to the functions at the head of the queue while fewer
-// run than the limit allows now. The caller holds p.mu.
-func (p *Pool) grant() {
-	for len(p.queue) > 0 && p.active < p.limit() {
+// than limit run. The caller holds p.mu.
+func (p *Pool) grant(limit int) {
+	for len(p.queue) > 0 && p.active < limit {
 		next := p.queue[0]
 		p.queue = slices.Delete(p.queue, 0, 1)
 
@@ -273,16 +285,14 @@ func (p *Pool) grant() {
 // many as may run at once now, each taking the average run time. The
 // estimate ignores how far the running functions have got. The caller
 // holds p.mu.
-func (p *Pool) expectedWait() time.Duration {
-	limit := int64(p.limit())
-
-	busy := int64(p.active + len(p.queue))
+func (p *Pool) expectedWait(limit int) time.Duration {
+	busy := p.active + len(p.queue)
 	if busy < limit {
 		return 0
 	}
 
 	ahead := busy - limit + 1
-	rounds := (ahead + limit - 1) / limit
+	rounds := int64((ahead + limit - 1) / limit)
 
 	return time.Duration(rounds * p.runNanos.Load())
 }

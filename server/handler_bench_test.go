@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scopegate/scopegate/authserver"
 	"github.com/scopegate/scopegate/server"
 	"github.com/scopegate/scopegate/store/sqlite"
 )
@@ -46,6 +47,16 @@ func BenchmarkHandler(b *testing.B) {
 func newBenchHandler(b *testing.B) (http.Handler, string) {
 	b.Helper()
 
+	handler := newBenchServer(b, openBenchStore(b), nil)
+
+	return handler, benchLogin(b, handler)
+}
+
+// openBenchStore opens a SQLite file with the demo data, closed when the
+// benchmark ends.
+func openBenchStore(b *testing.B) *sqlite.Store {
+	b.Helper()
+
 	ctx := context.Background()
 
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "scopegate.db"))
@@ -58,18 +69,25 @@ func newBenchHandler(b *testing.B) (http.Handler, string) {
 		b.Fatalf("seed demo data: %v", err)
 	}
 
-	srv, err := server.New(ctx, server.Config{
-		Store:  st,
-		Issuer: "http://127.0.0.1:8000",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	return st
+}
+
+// newBenchServer returns the handler of a server on st. A nil passwords
+// means the server's default hasher.
+func newBenchServer(b *testing.B, st *sqlite.Store, passwords authserver.PasswordHasher) http.Handler {
+	b.Helper()
+
+	srv, err := server.New(context.Background(), server.Config{
+		Store:     st,
+		Issuer:    "http://127.0.0.1:8000",
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Passwords: passwords,
 	})
 	if err != nil {
 		b.Fatalf("server.New: %v", err)
 	}
 
-	handler := srv.Handler()
-
-	return handler, benchLogin(b, handler)
+	return srv.Handler()
 }
 
 // benchLogin logs johndoe in through handler and returns the access token.

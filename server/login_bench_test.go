@@ -2,18 +2,13 @@ package server_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/scopegate/scopegate/password"
-	"github.com/scopegate/scopegate/server"
-	"github.com/scopegate/scopegate/store/sqlite"
 )
 
 // cheapParams are the smallest argon2id parameters the password package
@@ -36,55 +31,29 @@ var cheapParams = password.Params{
 //
 //	go test -run '^$' -bench Login -benchmem ./server
 func BenchmarkLogin(b *testing.B) {
-	ctx := context.Background()
 	hasher := &password.Hasher{Params: cheapParams}
-
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "scopegate.db"))
-	if err != nil {
-		b.Fatalf("open store: %v", err)
-	}
-	b.Cleanup(func() { st.Close() })
-
-	if _, err := server.SeedDemo(ctx, st); err != nil {
-		b.Fatalf("seed demo data: %v", err)
-	}
+	st := openBenchStore(b)
 
 	hash, err := hasher.Hash("secret")
 	if err != nil {
 		b.Fatalf("hash: %v", err)
 	}
 
-	if err := st.SetPasswordHash(ctx, "johndoe", hash); err != nil {
+	if err := st.SetPasswordHash(context.Background(), "johndoe", hash); err != nil {
 		b.Fatalf("set password hash: %v", err)
 	}
 
-	srv, err := server.New(ctx, server.Config{
-		Store:     st,
-		Issuer:    "http://127.0.0.1:8000",
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Passwords: hasher,
-	})
-	if err != nil {
-		b.Fatalf("server.New: %v", err)
-	}
-
-	handler := srv.Handler()
+	handler := newBenchServer(b, st, hasher)
 	body := url.Values{"username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}}.Encode()
 	login := func() *http.Request {
 		req := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+
 		return req
 	}
 
-	checkStatus(b, handler, login(), http.StatusOK)
-
 	b.ReportAllocs()
 	for b.Loop() {
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, login())
-
-		if rec.Code != http.StatusOK {
-			b.Fatalf("POST /token: status = %d, want 200; body %s", rec.Code, rec.Body)
-		}
+		checkStatus(b, handler, login(), http.StatusOK)
 	}
 }
