@@ -39,7 +39,6 @@ type IssuerConfig struct {
 type Issuer struct {
 	issuer   string
 	audience string
-	keyID    string
 	ttl      time.Duration
 	now      func() time.Time
 
@@ -67,7 +66,6 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	return &Issuer{
 		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
-		keyID:    cfg.Key.ID,
 		ttl:      cfg.TTL,
 		now:      now,
 		key:      newHS256Key(cfg.Key.Secret),
